@@ -1,1 +1,8 @@
-//! placeholder
+//! The dialer: one core that decides whom to call and when, and (in later layers) the drivers that
+//! run it against real SIP trunks.
+//!
+//! [`core`] is sans-IO: it never reads a clock, touches a socket or draws a random number. The
+//! simulator (`sim`) drives it in virtual time; the live runtime will drive the very same code in
+//! wall-clock time. See the [`core`] module for the run loop.
+
+pub mod core;

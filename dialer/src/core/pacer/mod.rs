@@ -1,0 +1,83 @@
+//! Pacing: how many calls to start, and how. One trait, one implementation per dialing mode.
+//!
+//! A pacer sees only what a real dialer could observe — the [`PacerView`] of agents and calls in
+//! flight, and each call's record as it ends — and is built from its own settings alone, never from
+//! a model of the people being called. That is what lets the same pacer run in the simulator and
+//! against a real trunk.
+
+mod fixed;
+
+pub use fixed::{NoDialing, Preview, Progressive, Ratio};
+
+use super::Time;
+use reports::{AgentState, Cdr};
+
+/// How the core should dial right now, as decided by a [`Pacer`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Plan {
+    /// Dial nothing.
+    Hold,
+    /// Offer every ready agent a lead's record to read; the agent dials it (preview mode).
+    Preview,
+    /// Dial one call per ready agent, reserving the agent while the call rings (progressive mode;
+    /// also the safe fall-back of adaptive pacers). No call can be abandoned.
+    Progressive,
+    /// Start this many calls now, not tied to any agent; a live answer takes the first agent free.
+    Start(u32),
+}
+
+/// A pacing policy. The core consults it after every input and at the time it asks for.
+pub trait Pacer: Send {
+    /// The mode's name as written in scenario files (`ratio`, `progressive`, …).
+    fn name(&self) -> &'static str;
+
+    /// What to dial now, given what the dialer can see.
+    fn plan(&mut self, view: &PacerView<'_>) -> Plan;
+
+    /// A call ended; `cdr` is its record (the agent's disposition may still be empty). Adaptive
+    /// pacers learn answer rates, ring times and abandons from these.
+    fn call_ended(&mut self, cdr: &Cdr) {
+        let _ = cdr;
+    }
+
+    /// When the pacer wants to be consulted again even if nothing happens (adjust cycles).
+    fn wakeup(&self) -> Option<Time> {
+        None
+    }
+}
+
+/// What a pacer may see of the dialer's state: counts a real dialer has, and each agent's state
+/// and how long it has been in it.
+#[derive(Clone, Copy, Debug)]
+pub struct PacerView<'a> {
+    /// The current time.
+    pub now: Time,
+    /// Agents logged in (any state).
+    pub logged_in: u32,
+    /// Agents ready and not reserved: free for the next live answer.
+    pub ready: u32,
+    /// Agents held for a ringing call.
+    pub reserved: u32,
+    /// Agents paused.
+    pub paused: u32,
+    /// Outbound calls placed and not yet answered.
+    pub ringing: u32,
+    /// Answered outbound calls waiting for the AMD verdict.
+    pub amd_pending: u32,
+    /// Live answers waiting for an agent (their drop clock running).
+    pub waiting: u32,
+    /// Inbound callers waiting for an agent.
+    pub inbound_waiting: u32,
+    /// Free trunk lines; `None` when the trunk is unlimited.
+    pub lines_free: Option<u32>,
+    /// Each agent's state and since when, by agent id (`None`: logged out). Pacers that expect
+    /// who frees soon read how long each busy agent has been talking or wrapping.
+    pub agents: &'a [Option<(AgentState, Time)>],
+}
+
+impl PacerView<'_> {
+    /// Outbound calls in flight that have not reached an agent: ringing, in AMD, or waiting.
+    pub fn outstanding(&self) -> u32 {
+        self.ringing + self.amd_pending + self.waiting
+    }
+}
