@@ -1,0 +1,189 @@
+//! One replication: the event loop that drives the dialer core and the world in virtual time.
+
+use crate::queue::EventQueue;
+use crate::scenario::{PacingMode, Scenario};
+use crate::world::World;
+use compact_str::CompactString;
+use dialer::core::{Config, Dialer, NoDialing, Output, Pacer, Preview, Progressive, Ratio, Screening};
+use reports::{AgentInterval, Cdr, Metrics, MetricsBuilder, Time};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Where a run's records go as they are made.
+pub trait Sink {
+    /// A finished call.
+    fn cdr(&mut self, cdr: &Cdr);
+    /// A closed agent interval.
+    fn interval(&mut self, interval: &AgentInterval);
+}
+
+/// A scenario the simulator cannot run as asked (beyond what file validation catches).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SimError {
+    /// The pacing mode is not built yet.
+    #[error("{file}: pacing.mode: \"{mode}\" is not available yet (fix: use preview, progressive, ratio or none)")]
+    ModeNotAvailable { file: String, mode: &'static str },
+    /// Preview mode without a preview time.
+    #[error(
+        "{file}: agents.preview: preview mode needs the agents' time to read a record (fix: add e.g. preview = {{ dist = \"const\", value = \"8s\" }} to [agents] or to every group)"
+    )]
+    PreviewTimeMissing { file: String },
+    /// The ratio is not a positive number.
+    #[error("{file}: pacing.ratio: {ratio} is not a positive number (fix: use e.g. ratio = 2.0)")]
+    BadRatio { file: String, ratio: f64 },
+}
+
+/// Counts of one replication that are not records.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RunStats {
+    /// Events processed: world events plus the dialer's timeouts.
+    pub events: u64,
+    /// Virtual time when the last call ended.
+    pub end: Time,
+}
+
+/// The pacer a scenario asks for, built from its `[pacing]` settings alone.
+pub fn build_pacer(sc: &Scenario) -> Result<Box<dyn Pacer>, SimError> {
+    let file = || sc.source.display().to_string();
+    Ok(match sc.pacing.mode {
+        PacingMode::None => Box::new(NoDialing),
+        PacingMode::Progressive => Box::new(Progressive),
+        PacingMode::Preview => {
+            if sc.agents.groups.iter().any(|g| g.preview.is_none()) {
+                return Err(SimError::PreviewTimeMissing { file: file() });
+            }
+            Box::new(Preview)
+        }
+        PacingMode::Ratio => {
+            Box::new(Ratio::new(sc.pacing.ratio).ok_or(SimError::BadRatio { file: file(), ratio: sc.pacing.ratio })?)
+        }
+        PacingMode::Vicidial => return Err(SimError::ModeNotAvailable { file: file(), mode: "vicidial" }),
+        PacingMode::Predictive => return Err(SimError::ModeNotAvailable { file: file(), mode: "predictive" }),
+    })
+}
+
+/// The dialer settings a scenario describes.
+pub fn dialer_config(sc: &Scenario) -> Config {
+    Config {
+        campaign: CompactString::from(sc.name.as_str()),
+        ring_timeout_ms: sc.dialing.ring_timeout_ms,
+        drop_after_ms: Some(sc.dialing.drop_after_ms),
+        lines: sc.dialing.lines,
+        screening: if sc.amd.is_some() { Screening::Amd } else { Screening::Perfect },
+        ..Config::default()
+    }
+}
+
+/// Passes records on to a sink, dropping what falls in the warm-up: calls placed before it, and
+/// the part of agent intervals before it. The files then hold exactly what the metrics count.
+struct Warmup<'a, S: Sink> {
+    from: Time,
+    sink: &'a mut S,
+}
+
+impl<S: Sink> Warmup<'_, S> {
+    fn record(&mut self, output: &Output) {
+        match output {
+            Output::Cdr(cdr) if cdr.dial_time >= self.from => self.sink.cdr(cdr),
+            Output::AgentInterval(iv) if iv.end > self.from => {
+                self.sink.interval(&AgentInterval { start: iv.start.max(self.from), ..*iv })
+            }
+            _ => {}
+        }
+    }
+}
+
+/// How often (in events) the loop reports progress.
+const PROGRESS_EVERY: u64 = 1 << 16;
+
+/// Runs one replication of `sc` under `seed`, sending every record to `sink`. `progress` is
+/// advanced by the simulated milliseconds done (up to `sc.duration`), for a progress bar.
+pub fn run<S: Sink>(
+    sc: &Scenario,
+    seed: u64,
+    sink: &mut S,
+    progress: Option<&AtomicU64>,
+) -> Result<RunStats, SimError> {
+    let mut dialer = Dialer::new(dialer_config(sc), build_pacer(sc)?);
+    let mut queue = EventQueue::default();
+    let mut world = World::new(sc, seed, &mut queue);
+    let mut sink = Warmup { from: sc.warmup, sink };
+    let mut events = 0u64;
+    let mut reported = 0u64;
+    loop {
+        let timer = dialer.poll_timeout();
+        let next = queue.peek_time();
+        // The dialer's timers run before world events at the same instant.
+        let timer_first = match (timer, next) {
+            (Some(t), Some(n)) => t <= n,
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (None, None) => break,
+        };
+        let (now, input, event) = if let (true, Some(t)) = (timer_first, timer) {
+            queue.advance(t);
+            (t, dialer::core::Input::Timeout, None)
+        } else {
+            let (now, event) = queue.pop().expect("peeked");
+            let mut inbound = None;
+            let input = world.input(event, now, &mut queue, || {
+                let id = dialer.inbound_call_id();
+                inbound = Some(id);
+                id
+            });
+            match input {
+                Some(input) => (now, input, Some((event, inbound))),
+                None => continue,
+            }
+        };
+        events += 1;
+        // The world only sends inputs that fit the dialer's state; a refusal is a bug in the model.
+        if let Err(e) = dialer.handle(input, now) {
+            panic!("simulation model fault at {now}: {e}");
+        }
+        while let Some(output) = dialer.poll_output() {
+            world.command(&output, now, &mut queue);
+            sink.record(&output);
+        }
+        if let Some((event, inbound)) = event {
+            world.greeting_over(&event, now, &mut queue, inbound);
+        }
+        if let Some(p) = progress.filter(|_| events.is_multiple_of(PROGRESS_EVERY)) {
+            let done = now.as_ms().min(sc.duration.as_ms());
+            p.fetch_add(done - reported, Ordering::Relaxed);
+            reported = done;
+        }
+    }
+    if let Some(p) = progress {
+        p.fetch_add(sc.duration.as_ms() - reported, Ordering::Relaxed);
+    }
+    Ok(RunStats { events, end: queue.now() })
+}
+
+/// A sink that only measures.
+impl Sink for MetricsBuilder {
+    fn cdr(&mut self, cdr: &Cdr) {
+        self.add_cdr(cdr);
+    }
+    fn interval(&mut self, interval: &AgentInterval) {
+        self.add_interval(interval);
+    }
+}
+
+/// Runs one replication and returns its metrics, `perf` included.
+pub fn measure(sc: &Scenario, seed: u64, progress: Option<&AtomicU64>) -> Result<Metrics, SimError> {
+    let mut builder = MetricsBuilder::new();
+    let started = std::time::Instant::now();
+    let stats = run(sc, seed, &mut builder, progress)?;
+    let wall = started.elapsed();
+    Ok(with_perf(builder.finish(), stats, wall))
+}
+
+/// Fills in the `perf` section of a run's metrics.
+pub fn with_perf(mut metrics: Metrics, stats: RunStats, wall: std::time::Duration) -> Metrics {
+    let secs = wall.as_secs_f64().max(1e-9);
+    metrics.perf.events = stats.events;
+    metrics.perf.wall_ms = (wall.as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0;
+    metrics.perf.events_per_s = (stats.events as f64 / secs).round();
+    metrics.perf.dials_per_s = (metrics.outbound.dials as f64 / secs).round();
+    metrics
+}
