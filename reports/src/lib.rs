@@ -6,19 +6,57 @@
 //! measured by the same code, and `metrics.json` can always be recomputed from `cdr.csv` and
 //! `agents.csv`.
 //!
+//! - [`MetricsBuilder`] streams records into [`Metrics`] without keeping them.
+//! - [`CdrWriter`], [`AgentWriter`] write the files; [`CdrReader`], [`AgentReader`] read them
+//!   back, strictly; [`metrics_from_files`] does both ends at once.
+//! - [`summarize`] turns the metrics of several replications into means, 95 % half-widths
+//!   ([`student_t_975`]) and the runs; [`metric_value`] fetches one figure by its dotted key.
+//!
+//! A run measures its records as they are made and may write them; the files give back the same
+//! figures:
+//!
 //! ```
-//! use reports::{AgentInterval, AgentState, MetricsBuilder, Time};
-//! let mut m = MetricsBuilder::new();
-//! m.add_interval(&AgentInterval { agent: 1, state: AgentState::Ready, start: Time::ZERO, end: Time::from_secs(60) });
-//! let metrics = m.finish();
+//! use reports::{AgentInterval, AgentReader, AgentState, AgentWriter, MetricsBuilder, Time};
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let start: jiff::Timestamp = "2026-01-05T09:00:00Z".parse()?;
+//! let mut live = MetricsBuilder::new();
+//! let mut file = AgentWriter::new(Vec::new(), start)?;
+//! for interval in [
+//!     AgentInterval { agent: 1, state: AgentState::Ready, start: Time::ZERO, end: Time::from_secs(60) },
+//!     AgentInterval { agent: 1, state: AgentState::Talk, start: Time::from_secs(60), end: Time::from_secs(240) },
+//! ] {
+//!     live.add_interval(&interval);
+//!     file.write(&interval)?;
+//! }
+//! let bytes = file.finish()?;
+//!
+//! let mut again = MetricsBuilder::new();
+//! for interval in AgentReader::new(&bytes[..], start)? {
+//!     again.add_interval(&interval?);
+//! }
+//! let metrics = live.finish();
 //! assert_eq!(metrics.agents.count, 1);
+//! assert_eq!(metrics.agents.talk_fraction, 0.75);
+//! assert_eq!(again.finish(), metrics);
+//! # Ok(())
+//! # }
 //! ```
 
+mod files;
+mod metrics;
 mod record;
+mod student_t;
+mod summary;
+#[cfg(test)]
+mod test_records;
 mod time;
 
-pub use record::{AgentInterval, AgentState, AmdVerdict, Cdr, Direction, HangupBy, Outcome, Party};
-pub use time::Time;
-mod metrics;
-
+pub use files::{
+    AGENT_COLUMNS, AgentReader, AgentWriter, CDR_COLUMNS, CdrReader, CdrWriter, RecordError, WriteError,
+    metrics_from_files,
+};
 pub use metrics::{Agents, Inbound, Lines, Metrics, MetricsBuilder, Outbound, Percentiles, Perf};
+pub use record::{AgentInterval, AgentState, AmdVerdict, Cdr, Direction, HangupBy, Outcome, Party};
+pub use student_t::student_t_975;
+pub use summary::{metric_value, summarize};
+pub use time::Time;

@@ -1,8 +1,15 @@
 //! `metrics.json`: the figures computed from a run's records, with the key names scripts rely on
 //! (DESIGN.md, "Keys of `metrics.json`").
 
-use crate::{AgentInterval, Cdr};
 use serde::{Deserialize, Serialize};
+
+mod agents;
+mod builder;
+mod inbound;
+mod lines;
+mod outbound;
+
+pub use builder::MetricsBuilder;
 
 /// Every figure of one run. Serialises to the nested objects of `metrics.json`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -119,36 +126,4 @@ pub struct Perf {
     pub events_per_s: f64,
     /// Outbound dials / wall seconds.
     pub dials_per_s: f64,
-}
-
-/// Builds [`Metrics`] from records as they stream past, keeping no rows.
-///
-/// Feed every record of a run (in any interleaving of CDRs and agent intervals), then call
-/// [`MetricsBuilder::finish`]. The same builder measures a simulation as it runs and a set of
-/// files read back, so both give the same figures.
-#[derive(Debug, Default)]
-pub struct MetricsBuilder {
-    _todo: (),
-}
-
-impl MetricsBuilder {
-    /// An empty builder.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Counts one call attempt.
-    pub fn add_cdr(&mut self, cdr: &Cdr) {
-        let _ = cdr;
-    }
-
-    /// Counts one agent interval.
-    pub fn add_interval(&mut self, interval: &AgentInterval) {
-        let _ = interval;
-    }
-
-    /// The figures; `perf` is left at zero for the caller to fill.
-    pub fn finish(self) -> Metrics {
-        Metrics::default()
-    }
 }

@@ -125,6 +125,7 @@ labels! {
 
 impl AgentState {
     /// Whether this state counts as work in `occupancy`: talk, wrap, machine handling, preview.
+    #[inline]
     pub const fn is_work(self) -> bool {
         matches!(self, AgentState::Talk | AgentState::Wrap | AgentState::Machine | AgentState::Preview)
     }
@@ -181,23 +182,27 @@ pub struct Cdr {
 
 impl Cdr {
     /// Ringing time: dial to answer, or dial to end for an unanswered call.
+    #[inline]
     pub fn ring_ms(&self) -> u64 {
         self.answer_time.unwrap_or(self.end_time) - self.dial_time
     }
 
     /// Time from the answer to the agent (connected), or to the end (abandoned and other answered
     /// calls not connected); `None` if never answered.
+    #[inline]
     pub fn wait_ms(&self) -> Option<u64> {
         let answer = self.answer_time?;
         Some(self.connect_time.unwrap_or(self.end_time) - answer)
     }
 
     /// Time with an agent; `None` if never connected.
+    #[inline]
     pub fn talk_ms(&self) -> Option<u64> {
         Some(self.end_time - self.connect_time?)
     }
 
     /// Whether the call held a trunk line (every call but a blocked one), from dial to end.
+    #[inline]
     pub fn holds_line(&self) -> bool {
         self.outcome != Outcome::Blocked
     }
@@ -220,6 +225,7 @@ pub struct AgentInterval {
 
 impl AgentInterval {
     /// Length of the interval in milliseconds.
+    #[inline]
     pub fn duration_ms(&self) -> u64 {
         self.end - self.start
     }

@@ -18,31 +18,37 @@ impl Time {
     pub const NEVER: Time = Time(u64::MAX);
 
     /// A time `ms` milliseconds after the start.
+    #[inline]
     pub const fn from_ms(ms: u64) -> Time {
         Time(ms)
     }
 
     /// A time `s` whole seconds after the start.
+    #[inline]
     pub const fn from_secs(s: u64) -> Time {
         Time(s * 1000)
     }
 
     /// Milliseconds since the start.
+    #[inline]
     pub const fn as_ms(self) -> u64 {
         self.0
     }
 
     /// Seconds since the start, as a float (for reports and plots).
+    #[inline]
     pub fn as_secs_f64(self) -> f64 {
         self.0 as f64 / 1000.0
     }
 
     /// Milliseconds from `earlier` to `self`, or zero if `earlier` is later.
+    #[inline]
     pub const fn since(self, earlier: Time) -> u64 {
         self.0.saturating_sub(earlier.0)
     }
 
     /// The later of two times.
+    #[inline]
     pub fn max(self, other: Time) -> Time {
         Time(self.0.max(other.0))
     }
@@ -51,6 +57,7 @@ impl Time {
 /// `time + ms`: a time that many milliseconds later (saturating at [`Time::NEVER`]).
 impl Add<u64> for Time {
     type Output = Time;
+    #[inline]
     fn add(self, ms: u64) -> Time {
         Time(self.0.saturating_add(ms))
     }
@@ -59,6 +66,7 @@ impl Add<u64> for Time {
 /// `later - earlier`: the milliseconds between two times (zero if `earlier` is later).
 impl Sub for Time {
     type Output = u64;
+    #[inline]
     fn sub(self, earlier: Time) -> u64 {
         self.since(earlier)
     }

@@ -8,10 +8,9 @@
 use crate::queue::EventQueue;
 use crate::rng::{self, Purpose, Stream, uniform};
 use crate::scenario::{AgentGroup, Scenario};
-use compact_str::{CompactString, format_compact};
-use dialer::core::{AgentId, CallId, Input, Output, Rejection};
+use compact_str::CompactString;
+use dialer::core::{AgentId, CallId, CallMap, Input, Output, Rejection, e164};
 use reports::{AmdVerdict, Party, Time};
-use std::collections::HashMap;
 
 /// Something that happens in the world at a given time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,7 +69,7 @@ pub struct World<'s> {
     group_of: Vec<usize>,
     /// One wrap-up stream per agent.
     wrap: Vec<Stream>,
-    calls: HashMap<CallId, WorldCall>,
+    calls: CallMap<WorldCall>,
     arrivals: Stream,
     inbound_seq: u64,
 }
@@ -98,7 +97,7 @@ impl<'s> World<'s> {
             seed,
             group_of,
             wrap,
-            calls: HashMap::new(),
+            calls: CallMap::default(),
             arrivals: rng::stream(seed, Purpose::Arrivals, 0),
             inbound_seq: 0,
         };
@@ -268,7 +267,7 @@ impl<'s> World<'s> {
                     .and_then(|i| i.patience.as_ref())
                     .map(|d| d.sample_ms(&mut rng::stream(self.seed, Purpose::InboundPatience, key)));
                 self.calls.insert(call, WorldCall { callee: Callee::Inbound, key, patience_ms, connected: false });
-                Input::InboundOffered { call, caller: format_compact!("+1{}", 3_000_000_000 + key) }
+                Input::InboundOffered { call, caller: e164(1, 3_000_000_000 + key) }
             }
         })
     }

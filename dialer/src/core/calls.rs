@@ -153,18 +153,27 @@ mod tests {
         let rec = |call: &Call, end| call.record(1, &c, end, t);
         // A person connected and talked.
         let r = rec(&answered(Some(Party::Human), None, true), End::Agent { machine: false });
-        assert_eq!((r.outcome, r.answered_by, r.hangup_by), (Outcome::Connected, Some(Party::Human), Some(HangupBy::Agent)));
+        assert_eq!(
+            (r.outcome, r.answered_by, r.hangup_by),
+            (Outcome::Connected, Some(Party::Human), Some(HangupBy::Agent))
+        );
         // A person who hung up waiting is abandoned; so is one the dialer dropped.
         assert_eq!(rec(&answered(Some(Party::Human), None, false), End::Remote).outcome, Outcome::Abandoned);
         assert_eq!(rec(&answered(Some(Party::Human), None, false), End::Dropped).outcome, Outcome::Abandoned);
         // AMD false positive: a person classed machine is a machine outcome, answered_by human.
         let r = rec(&answered(Some(Party::Human), Some(AmdVerdict::Machine), false), End::Screened);
-        assert_eq!((r.outcome, r.answered_by, r.amd), (Outcome::Machine, Some(Party::Human), Some(AmdVerdict::Machine)));
+        assert_eq!(
+            (r.outcome, r.answered_by, r.amd),
+            (Outcome::Machine, Some(Party::Human), Some(AmdVerdict::Machine))
+        );
         // AMD false negative: a machine passed to an agent is never a connect.
         let r = rec(&answered(Some(Party::Machine), Some(AmdVerdict::Human), true), End::Agent { machine: true });
         assert_eq!(r.outcome, Outcome::Machine);
         // A machine dropped while waiting is not an abandon.
-        assert_eq!(rec(&answered(Some(Party::Machine), Some(AmdVerdict::Human), false), End::Dropped).outcome, Outcome::Machine);
+        assert_eq!(
+            rec(&answered(Some(Party::Machine), Some(AmdVerdict::Human), false), End::Dropped).outcome,
+            Outcome::Machine
+        );
         // Without truth, an agent's machine report is what is known.
         let r = rec(&answered(None, Some(AmdVerdict::Human), true), End::Agent { machine: true });
         assert_eq!((r.outcome, r.answered_by), (Outcome::Machine, Some(Party::Machine)));
@@ -176,7 +185,10 @@ mod tests {
         let mut call = answered(None, None, false);
         call.answer = None;
         let r = call.record(1, &c, End::NoAnswer, Time::from_secs(25));
-        assert_eq!((r.outcome, r.sip_code, r.answered_by, r.hangup_by), (Outcome::NoAnswer, Some(487), None, Some(HangupBy::Dialer)));
+        assert_eq!(
+            (r.outcome, r.sip_code, r.answered_by, r.hangup_by),
+            (Outcome::NoAnswer, Some(487), None, Some(HangupBy::Dialer))
+        );
         let r = call.record(1, &c, End::Rejected(Rejection::Busy), Time::from_secs(3));
         assert_eq!((r.outcome, r.sip_code), (Outcome::Busy, Some(486)));
         let r = call.record(1, &c, End::Rejected(Rejection::Failed(503)), Time::from_secs(3));

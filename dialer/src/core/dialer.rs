@@ -6,8 +6,7 @@ use super::pacer::{Pacer, PacerView, Plan};
 use super::{AgentId, CallId, Input, Lead, LeadSource, Output, Time};
 use compact_str::CompactString;
 use reports::{AgentState, AmdVerdict, Direction, Party};
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
 
 /// How answered calls are screened for answering machines.
@@ -77,12 +76,50 @@ pub enum InputError {
 }
 
 /// A timer of the core: data, not a callback.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Timer {
     /// The ring timeout of an unanswered call.
     Ring(CallId),
     /// The drop clock of a waiting live answer.
     Drop(CallId),
+}
+
+/// Pending timers. Every ring timeout is the same length after its dial, and every drop clock the
+/// same length after its answer, so each kind is set in the order it fires: two FIFO queues of
+/// deadlines replace a priority queue. Cancelled timers are skipped when they reach the front.
+#[derive(Debug, Default)]
+struct Timers {
+    ring: VecDeque<(Time, CallId)>,
+    drop: VecDeque<(Time, CallId)>,
+}
+
+impl Timers {
+    fn set(&mut self, at: Time, timer: Timer) {
+        let (queue, id) = match timer {
+            Timer::Ring(id) => (&mut self.ring, id),
+            Timer::Drop(id) => (&mut self.drop, id),
+        };
+        debug_assert!(queue.back().is_none_or(|(last, _)| *last <= at), "deadlines of one kind come in order");
+        queue.push_back((at, id));
+    }
+
+    /// The earliest pending timer.
+    fn next(&self) -> Option<(Time, Timer)> {
+        let ring = self.ring.front().map(|&(t, id)| (t, Timer::Ring(id)));
+        let drop = self.drop.front().map(|&(t, id)| (t, Timer::Drop(id)));
+        match (ring, drop) {
+            (Some(r), Some(d)) => Some(if d.0 < r.0 { d } else { r }),
+            (r, d) => r.or(d),
+        }
+    }
+
+    /// Removes the timer [`Timers::next`] returned.
+    fn pop(&mut self, timer: Timer) {
+        match timer {
+            Timer::Ring(_) => self.ring.pop_front(),
+            Timer::Drop(_) => self.drop.pop_front(),
+        };
+    }
 }
 
 /// Counts of calls in flight by phase (exact, not derived from the lazily-cleaned queues).
@@ -103,9 +140,9 @@ pub struct Dialer {
     agents: AgentTable,
     /// The lead each previewing agent is reading, by agent index.
     previews: Vec<Option<Lead>>,
-    calls: HashMap<CallId, Call, BuildHasherDefault<IdHasher>>,
+    calls: CallMap<Call>,
     next_call: u64,
-    timers: BinaryHeap<Reverse<(Time, Timer)>>,
+    timers: Timers,
     waiting_out: VecDeque<CallId>,
     waiting_in: VecDeque<CallId>,
     counts: Counts,
@@ -123,7 +160,7 @@ impl Dialer {
             previews: Vec::new(),
             calls: HashMap::default(),
             next_call: 1,
-            timers: BinaryHeap::new(),
+            timers: Timers::default(),
             waiting_out: VecDeque::new(),
             waiting_in: VecDeque::new(),
             counts: Counts::default(),
@@ -151,7 +188,7 @@ impl Dialer {
 
     /// When the dialer next needs [`Input::Timeout`], if ever.
     pub fn poll_timeout(&self) -> Option<Time> {
-        let timer = self.timers.peek().map(|Reverse((t, _))| *t);
+        let timer = self.timers.next().map(|(t, _)| t);
         let pacer = if self.stopped { None } else { self.pacer.wakeup() };
         match (timer, pacer) {
             (Some(a), Some(b)) => Some(a.min(b)),
@@ -207,7 +244,7 @@ impl Dialer {
                 }
                 if let Some(mut cdr) = self.agents.take_cdr(agent) {
                     cdr.disposition = disposition;
-                    self.outputs.push_back(Output::Cdr(cdr));
+                    self.outputs.push_back(Output::Cdr(Box::new(cdr)));
                 }
                 self.free_agent(agent, now, None);
             }
@@ -306,7 +343,7 @@ impl Dialer {
         self.set_phase(id, Phase::Waiting);
         self.waiting_out.push_back(id);
         if let Some(ms) = self.config.drop_after_ms {
-            self.timers.push(Reverse((now + ms, Timer::Drop(id))));
+            self.timers.set(now + ms, Timer::Drop(id));
         }
     }
 
@@ -332,7 +369,7 @@ impl Dialer {
             let cdr = call.record(id.0, &self.config.campaign, End::Blocked, now);
             self.pacer.call_ended(&cdr);
             self.outputs.push_back(Output::Reject { call: id });
-            self.outputs.push_back(Output::Cdr(cdr));
+            self.outputs.push_back(Output::Cdr(Box::new(cdr)));
             return Ok(());
         }
         self.counts.lines_in_use += 1;
@@ -358,7 +395,11 @@ impl Dialer {
 
     /// The dialer ends an answered or ringing call itself.
     fn hang_up(&mut self, id: CallId, end: End, now: Time) {
-        self.outputs.push_back(if end == End::Dropped { Output::Drop { call: id } } else { Output::Hangup { call: id } });
+        self.outputs.push_back(if end == End::Dropped {
+            Output::Drop { call: id }
+        } else {
+            Output::Hangup { call: id }
+        });
         self.end_call(id, end, now);
     }
 
@@ -371,7 +412,7 @@ impl Dialer {
         self.pacer.call_ended(&cdr);
         match (call.agent, call.phase) {
             (Some(agent), Phase::Talking) if end == (End::Agent { machine: true }) => {
-                self.outputs.push_back(Output::Cdr(cdr));
+                self.outputs.push_back(Output::Cdr(Box::new(cdr)));
                 self.free_agent(agent, now, Some(AgentState::Machine));
             }
             (Some(agent), Phase::Talking) => {
@@ -380,19 +421,19 @@ impl Dialer {
                 self.outputs.push_back(Output::StartWrap { agent });
             }
             (Some(agent), _) => {
-                self.outputs.push_back(Output::Cdr(cdr));
+                self.outputs.push_back(Output::Cdr(Box::new(cdr)));
                 self.free_agent(agent, now, None);
             }
-            (None, _) => self.outputs.push_back(Output::Cdr(cdr)),
+            (None, _) => self.outputs.push_back(Output::Cdr(Box::new(cdr))),
         }
     }
 
     fn fire_timers(&mut self, now: Time) {
-        while let Some(&Reverse((at, timer))) = self.timers.peek() {
+        while let Some((at, timer)) = self.timers.next() {
             if at > now {
                 break;
             }
-            self.timers.pop();
+            self.timers.pop(timer);
             if !self.timer_live(timer) {
                 continue;
             }
@@ -414,11 +455,11 @@ impl Dialer {
     /// Drops cancelled timers from the top of the heap so `poll_timeout` does not wake the driver
     /// for nothing.
     fn purge_stale_timers(&mut self) {
-        while let Some(&Reverse((_, timer))) = self.timers.peek() {
+        while let Some((_, timer)) = self.timers.next() {
             if self.timer_live(timer) {
                 break;
             }
-            self.timers.pop();
+            self.timers.pop(timer);
         }
     }
 
@@ -551,7 +592,7 @@ impl Dialer {
         if !self.line_free() {
             let cdr = call.record(id.0, &self.config.campaign, End::Blocked, now);
             self.pacer.call_ended(&cdr);
-            self.outputs.push_back(Output::Cdr(cdr));
+            self.outputs.push_back(Output::Cdr(Box::new(cdr)));
             if let Some(agent) = agent {
                 self.free_agent(agent, now, None);
             }
@@ -561,7 +602,7 @@ impl Dialer {
         self.calls.insert(id, call);
         self.counts.lines_in_use += 1;
         self.counts.ringing += 1;
-        self.timers.push(Reverse((now + self.config.ring_timeout_ms, Timer::Ring(id))));
+        self.timers.set(now + self.config.ring_timeout_ms, Timer::Ring(id));
         if let Some(agent) = agent {
             self.set_agent(agent, Status::Reserved(id), now, None);
         }
@@ -591,10 +632,14 @@ fn agent_err(agent: AgentId, status: Status, input: &'static str) -> InputError 
     InputError::AgentState { agent, state, input }
 }
 
+/// A map keyed by call id with a one-multiplication hash, for call tables on hot paths (the
+/// core's, the simulator's world).
+pub type CallMap<V> = HashMap<CallId, V, BuildHasherDefault<IdHasher>>;
+
 /// Hashes a call id by one multiplication (Fibonacci hashing): ids are sequential integers from
-/// the core, so nothing stronger is needed, and the call table is on the hot path.
+/// the core, not chosen by an adversary, so nothing stronger is needed.
 #[derive(Default)]
-struct IdHasher(u64);
+pub struct IdHasher(u64);
 
 impl Hasher for IdHasher {
     fn finish(&self) -> u64 {

@@ -29,10 +29,10 @@ mod io;
 mod leads;
 pub mod pacer;
 
-pub use dialer::{Config, Dialer, InputError, Screening};
+pub use dialer::{CallMap, Config, Dialer, IdHasher, InputError, Screening};
 pub use ids::{AgentId, CallId, LeadId};
 pub use io::{Input, Output, Rejection};
-pub use leads::{Lead, LeadSource};
+pub use leads::{Lead, LeadSource, e164};
 pub use pacer::{NoDialing, Pacer, PacerView, Plan, Preview, Progressive, Ratio};
 pub use reports::Time;
 

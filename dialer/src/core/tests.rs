@@ -24,7 +24,7 @@ impl Rig {
         let mut out = vec![];
         while let Some(o) = self.d.poll_output() {
             match o {
-                Output::Cdr(c) => self.cdrs.push(c),
+                Output::Cdr(c) => self.cdrs.push(*c),
                 Output::AgentInterval(i) => self.intervals.push(i),
                 other => out.push(other),
             }
@@ -100,9 +100,17 @@ fn a_freed_agent_takes_the_longest_waiting_live_answer_before_inbound_callers() 
     let out = r.go(Input::AgentHangup { call: d[0].0, machine: false }, t(60));
     assert_eq!(out, vec![Output::StartWrap { agent: AgentId(0) }]);
     let out = r.go(Input::WrapDone { agent: AgentId(0), disposition: "sale".into() }, t(70));
-    assert_eq!(out[0], Output::Connect { call: d[2].0, agent: AgentId(0) }, "outbound live answers first, oldest first");
-    let first = r.cdrs.iter().find(|c| c.call_id == d[0].0 .0).unwrap();
-    assert_eq!((first.outcome, first.disposition.as_str()), (Outcome::Connected, "sale"), "the CDR waits for the disposition");
+    assert_eq!(
+        out[0],
+        Output::Connect { call: d[2].0, agent: AgentId(0) },
+        "outbound live answers first, oldest first"
+    );
+    let first = r.cdrs.iter().find(|c| c.call_id == d[0].0.0).unwrap();
+    assert_eq!(
+        (first.outcome, first.disposition.as_str()),
+        (Outcome::Connected, "sale"),
+        "the CDR waits for the disposition"
+    );
     r.go(Input::AgentHangup { call: d[2].0, machine: false }, t(80));
     let out = r.go(Input::WrapDone { agent: AgentId(0), disposition: "".into() }, t(90));
     assert_eq!(out[0], Output::Connect { call: d[1].0, agent: AgentId(0) });
@@ -218,7 +226,10 @@ fn lines_cap_outbound_dials_and_block_inbound_callers() {
     let out = r.go(Input::InboundOffered { call: id, caller: "+441632960000".into() }, t(1));
     assert_eq!(out, vec![Output::Reject { call: id }]);
     let blocked = r.cdrs.last().unwrap();
-    assert_eq!((blocked.direction, blocked.outcome, blocked.sip_code), (Direction::Inbound, Outcome::Blocked, Some(503)));
+    assert_eq!(
+        (blocked.direction, blocked.outcome, blocked.sip_code),
+        (Direction::Inbound, Outcome::Blocked, Some(503))
+    );
     // A line frees: the pacer uses it at once.
     let out = r.go(Input::Rejected { call: d[0].0, reason: Rejection::Busy }, t(3));
     assert_eq!(dials(&out).len(), 1);
