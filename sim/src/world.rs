@@ -9,7 +9,7 @@ use crate::queue::EventQueue;
 use crate::rng::{self, Purpose, Stream, uniform};
 use crate::scenario::{AgentGroup, Scenario};
 use compact_str::CompactString;
-use dialer::core::{AgentId, CallId, CallMap, Input, Output, Rejection, e164};
+use dialer::core::{AgentId, CallId, CallTable, Input, Output, Rejection, e164};
 use reports::{AmdVerdict, Party, Time};
 
 /// Something that happens in the world at a given time.
@@ -69,7 +69,7 @@ pub struct World<'s> {
     group_of: Vec<usize>,
     /// One wrap-up stream per agent.
     wrap: Vec<Stream>,
-    calls: CallMap<WorldCall>,
+    calls: CallTable<WorldCall>,
     arrivals: Stream,
     inbound_seq: u64,
 }
@@ -97,7 +97,7 @@ impl<'s> World<'s> {
             seed,
             group_of,
             wrap,
-            calls: CallMap::default(),
+            calls: CallTable::default(),
             arrivals: rng::stream(seed, Purpose::Arrivals, 0),
             inbound_seq: 0,
         };
@@ -126,7 +126,7 @@ impl<'s> World<'s> {
         match *output {
             Output::Dial { call, lead, .. } => self.dial(call, lead.0, now, queue),
             Output::Connect { call, agent } => {
-                let Some(wc) = self.calls.get_mut(&call) else { return };
+                let Some(wc) = self.calls.get_mut(call) else { return };
                 wc.connected = true;
                 let (callee, key) = (wc.callee, wc.key);
                 let talk = match callee {
@@ -143,7 +143,7 @@ impl<'s> World<'s> {
                 queue.schedule(now + talk, Event::TalkEnd(call));
             }
             Output::Hangup { call } | Output::Drop { call } | Output::Reject { call } => {
-                self.calls.remove(&call);
+                self.calls.remove(call);
             }
             Output::OfferPreview { agent, lead } => {
                 let preview = self
@@ -215,7 +215,7 @@ impl<'s> World<'s> {
             Event::WrapEnd(agent) => Input::WrapDone { agent, disposition: CompactString::const_new("") },
             Event::PreviewEnd(agent) => Input::PreviewDone { agent, dial: true },
             Event::Answer(call) => {
-                let wc = self.calls.get(&call)?;
+                let wc = self.calls.get(call)?;
                 let truth = if wc.callee == Callee::Machine { Party::Machine } else { Party::Human };
                 if let Some(amd) = &self.sc.amd {
                     let key = wc.key;
@@ -232,23 +232,23 @@ impl<'s> World<'s> {
                 Input::Answered { call, truth: Some(truth) }
             }
             Event::Verdict(call, verdict) => {
-                self.calls.get(&call)?;
+                self.calls.get(call)?;
                 Input::AmdVerdict { call, verdict }
             }
             Event::Reject(call, reason) => {
-                self.calls.remove(&call)?;
+                self.calls.remove(call)?;
                 Input::Rejected { call, reason }
             }
             Event::Patience(call) => {
-                let wc = self.calls.get(&call)?;
+                let wc = self.calls.get(call)?;
                 if wc.connected {
                     return None;
                 }
-                self.calls.remove(&call);
+                self.calls.remove(call);
                 Input::RemoteHangup { call }
             }
             Event::TalkEnd(call) => {
-                let wc = self.calls.remove(&call)?;
+                let wc = self.calls.remove(call)?;
                 if wc.callee == Callee::Inbound {
                     Input::RemoteHangup { call }
                 } else {
@@ -282,7 +282,7 @@ impl<'s> World<'s> {
             (Event::Arrival, Some(call)) => call,
             _ => return,
         };
-        if let Some(&WorldCall { connected: false, patience_ms: Some(p), .. }) = self.calls.get(&call) {
+        if let Some(&WorldCall { connected: false, patience_ms: Some(p), .. }) = self.calls.get(call) {
             queue.schedule(now + p, Event::Patience(call));
         }
     }

@@ -3,11 +3,10 @@
 use super::agents::{AgentTable, Status, Then};
 use super::calls::{Call, End, Phase};
 use super::pacer::{Pacer, PacerView, Plan};
-use super::{AgentId, CallId, Input, Lead, LeadSource, Output, Time};
+use super::{AgentId, CallId, CallTable, Input, Lead, LeadSource, Output, Time};
 use compact_str::CompactString;
 use reports::{AgentState, AmdVerdict, Direction, Party};
-use std::collections::{HashMap, VecDeque};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::collections::VecDeque;
 
 /// How answered calls are screened for answering machines.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -140,7 +139,7 @@ pub struct Dialer {
     agents: AgentTable,
     /// The lead each previewing agent is reading, by agent index.
     previews: Vec<Option<Lead>>,
-    calls: CallMap<Call>,
+    calls: CallTable<Call>,
     next_call: u64,
     timers: Timers,
     waiting_out: VecDeque<CallId>,
@@ -158,7 +157,7 @@ impl Dialer {
             pacer,
             agents: AgentTable::default(),
             previews: Vec::new(),
-            calls: HashMap::default(),
+            calls: CallTable::default(),
             next_call: 1,
             timers: Timers::default(),
             waiting_out: VecDeque::new(),
@@ -301,11 +300,11 @@ impl Dialer {
 
     fn call_mut(&mut self, id: CallId) -> &mut Call {
         // The callers checked the call is in flight a moment ago.
-        self.calls.get_mut(&id).expect("call checked to be in flight")
+        self.calls.get_mut(id).expect("call checked to be in flight")
     }
 
     fn expect_phase(&self, id: CallId, phases: &[Phase], input: &'static str) -> Result<(), InputError> {
-        let call = self.calls.get(&id).ok_or(InputError::UnknownCall(id))?;
+        let call = self.calls.get(id).ok_or(InputError::UnknownCall(id))?;
         if phases.contains(&call.phase) {
             Ok(())
         } else {
@@ -335,7 +334,7 @@ impl Dialer {
 
     /// The person's greeting is over (answer, or AMD verdict): connect to an agent or start waiting.
     fn greeting_done(&mut self, id: CallId, now: Time) {
-        let reserved = self.calls[&id].agent;
+        let reserved = self.call_mut(id).agent;
         if let Some(agent) = reserved.or_else(|| self.agents.pop_ready()) {
             self.connect(id, agent, now, None);
             return;
@@ -348,7 +347,7 @@ impl Dialer {
     }
 
     fn offer_inbound(&mut self, id: CallId, caller: CompactString, now: Time) -> Result<(), InputError> {
-        if self.calls.contains_key(&id) {
+        if self.calls.contains(id) {
             return Err(InputError::DuplicateCall(id));
         }
         let call = Call {
@@ -405,7 +404,7 @@ impl Dialer {
 
     /// Ends a call in flight: frees its line, writes its record, and moves its agent on.
     fn end_call(&mut self, id: CallId, end: End, now: Time) {
-        let call = self.calls.remove(&id).expect("call checked to be in flight");
+        let call = self.calls.remove(id).expect("call checked to be in flight");
         self.count_phase(call.direction, call.phase, -1);
         self.counts.lines_in_use -= 1;
         let cdr = call.record(id.0, &self.config.campaign, end, now);
@@ -447,8 +446,8 @@ impl Dialer {
     /// Whether a timer still means something (timers are cancelled lazily).
     fn timer_live(&self, timer: Timer) -> bool {
         match timer {
-            Timer::Ring(id) => self.calls.get(&id).is_some_and(|c| c.phase == Phase::Ringing),
-            Timer::Drop(id) => self.calls.get(&id).is_some_and(|c| c.phase == Phase::Waiting),
+            Timer::Ring(id) => self.calls.get(id).is_some_and(|c| c.phase == Phase::Ringing),
+            Timer::Drop(id) => self.calls.get(id).is_some_and(|c| c.phase == Phase::Waiting),
         }
     }
 
@@ -493,7 +492,7 @@ impl Dialer {
     fn pop_waiting(&mut self) -> Option<CallId> {
         for queue in [&mut self.waiting_out, &mut self.waiting_in] {
             while let Some(id) = queue.pop_front() {
-                if self.calls.get(&id).is_some_and(|c| c.phase == Phase::Waiting) {
+                if self.calls.get(id).is_some_and(|c| c.phase == Phase::Waiting) {
                     return Some(id);
                 }
             }
@@ -630,27 +629,4 @@ fn agent_err(agent: AgentId, status: Status, input: &'static str) -> InputError 
         Status::Paused => "paused",
     };
     InputError::AgentState { agent, state, input }
-}
-
-/// A map keyed by call id with a one-multiplication hash, for call tables on hot paths (the
-/// core's, the simulator's world).
-pub type CallMap<V> = HashMap<CallId, V, BuildHasherDefault<IdHasher>>;
-
-/// Hashes a call id by one multiplication (Fibonacci hashing): ids are sequential integers from
-/// the core, not chosen by an adversary, so nothing stronger is needed.
-#[derive(Default)]
-pub struct IdHasher(u64);
-
-impl Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0.rotate_left(8) ^ u64::from(*b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
 }

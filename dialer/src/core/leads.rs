@@ -20,10 +20,7 @@ pub struct Lead {
 pub enum LeadSource {
     /// An endless supply of fresh numbers (the simulator's default): lead `n` is the `n`-th
     /// number dialled, so two pacers on one seed dial the same people in the same order.
-    Endless {
-        /// The id of the next lead.
-        next: u64,
-    },
+    Endless(Endless),
     /// A fixed list, dialled in order; dialing stops when it runs out.
     List(VecDeque<Lead>),
 }
@@ -31,13 +28,13 @@ pub enum LeadSource {
 impl LeadSource {
     /// An endless source starting at lead 1.
     pub fn endless() -> LeadSource {
-        LeadSource::Endless { next: 1 }
+        LeadSource::Endless(Endless::default())
     }
 
     /// Whether another lead is available.
     pub fn has_next(&self) -> bool {
         match self {
-            LeadSource::Endless { .. } => true,
+            LeadSource::Endless(_) => true,
             LeadSource::List(list) => !list.is_empty(),
         }
     }
@@ -45,15 +42,43 @@ impl LeadSource {
     /// The next lead, if any.
     pub fn next_lead(&mut self) -> Option<Lead> {
         match self {
-            LeadSource::Endless { next } => {
-                let id = *next;
-                *next += 1;
-                // Synthetic NANP numbers, +1 200 000 0001 onwards: valid E.164 and never real
-                // subscribers' (area codes do not start with 2-0-0).
-                Some(Lead { id: LeadId(id), number: e164(1, 2_000_000_000 + id), attempt: 1 })
-            }
+            LeadSource::Endless(endless) => Some(endless.next_lead()),
             LeadSource::List(list) => list.pop_front(),
         }
+    }
+}
+
+/// Synthetic leads: lead `n` has the number `+1 200 000 0000 + n` — valid E.164 and never a real
+/// subscriber's (NANP area codes do not start with 2-0-0). The number is kept as text and
+/// incremented digit by digit (a number is made for every simulated dial).
+#[derive(Clone, Debug)]
+pub struct Endless {
+    next: u64,
+    number: CompactString,
+}
+
+impl Default for Endless {
+    fn default() -> Endless {
+        Endless { next: 1, number: CompactString::const_new("+12000000001") }
+    }
+}
+
+impl Endless {
+    fn next_lead(&mut self) -> Lead {
+        const DIGITS: [&str; 10] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
+        let lead = Lead { id: LeadId(self.next), number: self.number.clone(), attempt: 1 };
+        self.next += 1;
+        // Add one to the national number (after "+1"); past +1 999 999 9999 it wraps to
+        // +1 000 000 0000, after eight billion leads.
+        for at in (2..self.number.len()).rev() {
+            let digit = self.number.as_bytes()[at] - b'0';
+            let (new, carry) = if digit == 9 { (0, true) } else { (digit + 1, false) };
+            self.number.replace_range(at..=at, DIGITS[usize::from(new)]);
+            if !carry {
+                break;
+            }
+        }
+        lead
     }
 }
 
@@ -88,6 +113,11 @@ mod tests {
         let b = s.next_lead().unwrap();
         assert_eq!((a.id, b.id), (LeadId(1), LeadId(2)));
         assert_eq!(a.number, "+12000000001");
+        assert_eq!(b.number, "+12000000002");
+        let mut s = LeadSource::endless();
+        let numbers: Vec<_> = (0..1000).map(|_| s.next_lead().unwrap().number).collect();
+        assert_eq!(numbers[998], "+12000000999");
+        assert_eq!(numbers[999], "+12000001000", "digits carry");
         assert!(s.has_next());
     }
 

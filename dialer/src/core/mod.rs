@@ -28,13 +28,15 @@ mod ids;
 mod io;
 mod leads;
 pub mod pacer;
+mod table;
 
-pub use dialer::{CallMap, Config, Dialer, IdHasher, InputError, Screening};
+pub use dialer::{Config, Dialer, InputError, Screening};
 pub use ids::{AgentId, CallId, LeadId};
 pub use io::{Input, Output, Rejection};
-pub use leads::{Lead, LeadSource, e164};
+pub use leads::{Endless, Lead, LeadSource, e164};
 pub use pacer::{NoDialing, Pacer, PacerView, Plan, Preview, Progressive, Ratio};
 pub use reports::Time;
+pub use table::CallTable;
 
 #[cfg(test)]
 mod tests;

@@ -10,9 +10,9 @@
 //! than the horizon. A call that does, and so starts before the swept part of the time line, is
 //! counted from the fold point on.
 //!
-//! Sorting batches in place costs a third to a sixth of what a binary heap of pending events costs
-//! per call (25–50 ns against 75–290 ns, measured at 1 to 200 calls a second of simulated time),
-//! and ends, which arrive in order, sort in one pass.
+//! A fold sorts its times with an LSD radix sort over only the bytes in which they differ (a
+//! fold spans a few hours of milliseconds: two passes of 12-bit digits), which is a tenth of a comparison
+//! sort's instructions and far cheaper than a binary heap of pending events.
 
 /// How long a call may last and still be placed exactly in the peak: two hours.
 pub(super) const HORIZON_MS: u64 = 2 * 3_600_000;
@@ -32,6 +32,8 @@ pub(super) struct LineTally {
     due_starts: Vec<u64>,
     /// The ends of one fold, kept to reuse their memory.
     due_ends: Vec<u64>,
+    /// Scratch space of the radix sort.
+    scratch: Vec<u64>,
     /// Every start and end before this time has been folded into `in_use`.
     watermark: u64,
     /// The latest end time seen; the fold point trails it by the horizon.
@@ -69,6 +71,8 @@ impl LineTally {
     fn fold_before(&mut self, limit: u64) {
         take_before(&mut self.starts, &mut self.due_starts, limit);
         take_before(&mut self.ends, &mut self.due_ends, limit);
+        radix_sort(&mut self.due_starts, &mut self.scratch);
+        radix_sort(&mut self.due_ends, &mut self.scratch);
         let mut ends = self.due_ends.iter().peekable();
         for &start in &self.due_starts {
             // Every end has a strictly earlier start, counted before it.
@@ -96,7 +100,11 @@ impl LineTally {
     }
 }
 
-/// Moves the times before `limit` from `pending` to `due`, sorted.
+/// Bits of a radix-sort digit.
+const RADIX_BITS: u32 = 12;
+const RADIX_MASK: usize = (1 << RADIX_BITS) - 1;
+
+/// Moves the times before `limit` from `pending` to `due`.
 fn take_before(pending: &mut Vec<u64>, due: &mut Vec<u64>, limit: u64) {
     pending.retain(|&t| {
         let is_due = t < limit;
@@ -105,12 +113,59 @@ fn take_before(pending: &mut Vec<u64>, due: &mut Vec<u64>, limit: u64) {
         }
         !is_due
     });
-    due.sort_unstable();
+}
+
+/// Sorts `v` ascending: least-significant-digit radix sort of the offsets from the minimum, in
+/// 12-bit digits, one counting pass per digit the offsets use (two for a fold of a few hours).
+fn radix_sort(v: &mut Vec<u64>, scratch: &mut Vec<u64>) {
+    let (Some(&min), Some(&max)) = (v.iter().min(), v.iter().max()) else { return };
+    let span = max - min;
+    let passes = (64 - span.leading_zeros()).div_ceil(RADIX_BITS);
+    scratch.clear();
+    scratch.resize(v.len(), 0);
+    for pass in 0..passes {
+        let shift = RADIX_BITS * pass;
+        let mut counts = [0usize; 1 << RADIX_BITS];
+        for &t in v.iter() {
+            counts[((t - min) >> shift) as usize & RADIX_MASK] += 1;
+        }
+        let mut at = 0;
+        for c in counts.iter_mut() {
+            let n = *c;
+            *c = at;
+            at += n;
+        }
+        for &t in v.iter() {
+            let digit = ((t - min) >> shift) as usize & RADIX_MASK;
+            scratch[counts[digit]] = t;
+            counts[digit] += 1;
+        }
+        std::mem::swap(v, scratch);
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn radix_sort_agrees_with_a_comparison_sort() {
+        let mut x: u64 = 99;
+        for len in [0, 1, 2, 17, 1000, 20_000] {
+            for span in [1u64, 300, 70_000, 1 << 40] {
+                let mut v: Vec<u64> = (0..len)
+                    .map(|_| {
+                        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                        1_000_000 + (x >> 11) % span
+                    })
+                    .collect();
+                let mut expected = v.clone();
+                expected.sort_unstable();
+                radix_sort(&mut v, &mut Vec::new());
+                assert_eq!(v, expected, "len {len}, span {span}");
+            }
+        }
+    }
 
     const HOUR: u64 = 3_600_000;
 
