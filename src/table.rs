@@ -12,7 +12,10 @@ enum Fmt {
     Ms,
 }
 
-const SECTIONS: &[(&str, &[(&str, &str, Fmt)])] = &[
+/// A row of the table: label, metrics key (empty for the busy / no answer / invalid row), format.
+type Row = (&'static str, &'static str, Fmt);
+
+const SECTIONS: &[(&str, &[Row])] = &[
     (
         "outbound",
         &[
