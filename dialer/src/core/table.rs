@@ -110,7 +110,7 @@ mod tests {
             x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
             if x >> 62 != 0 {
                 next += 1 + (x >> 40) % 3;
-                let id = if (x >> 20) % 50 == 0 { next.saturating_sub(300) } else { next };
+                let id = if (x >> 20).is_multiple_of(50) { next.saturating_sub(300) } else { next };
                 assert_eq!(t.insert(CallId(id), id * 2), model.insert(id, id * 2));
             } else if let Some(&id) = model.keys().nth(((x >> 30) % (model.len() as u64 + 1)) as usize) {
                 assert_eq!(t.remove(CallId(id)), model.remove(&id));
