@@ -1,35 +1,42 @@
 //! The event queue: events ordered by `(time, scheduling order)`, so events at one instant run in
 //! the order they were scheduled and a run is deterministic.
 //!
-//! Simulated time never goes back, so the queue is a *radix heap* (Ahuja, Mehlhorn, Orlin and
-//! Tarjan, 1990) rather than a binary heap: an event goes into the bucket named by the highest bit
-//! in which its time differs from the current instant, so a push is an append, and an event moves
-//! between buckets at most once per bit of its time.
+//! Simulated time never goes back, so the queue is a hierarchical timing wheel keyed on the bytes
+//! of the event time, relative to the instant of the last event taken (`last`): an event whose
+//! time first differs from `last` in byte `k` waits in level `k`, slot `byte k of its time`. The
+//! earliest event is always in the lowest occupied slot of the lowest occupied level (a bitmap per
+//! level finds it); taking that slot moves its events down a level or more, so an event moves at
+//! most a few times (a radix heap on bytes rather than bits: far fewer moves per event).
 //!
-//! First-in first-out at equal times needs no sequence numbers: an event's bucket is a function of
-//! its time and the current instant alone, so events of equal time always share a bucket and move
-//! together, in the order they were appended. Events of the current instant wait in a FIFO.
+//! First-in first-out at equal times needs no sequence numbers: an event's slot is a function of
+//! its time and `last` alone, so events of equal time always share a slot and move together, in
+//! the order they were appended. Events due at `last` itself wait in a FIFO.
 //!
-//! The heap's instant moves only when an event is taken, never on a peek: the engine may peek, then
-//! run one of the dialer's own timers first, and schedule events between the two.
+//! `last` moves only when an event is taken, never on a peek: the engine may peek, then run one of
+//! the dialer's own timers first, and schedule events between the two.
 
 use reports::Time;
 use std::collections::VecDeque;
 
-/// The bucket of time `t` when the current instant is `last` (`t > last`): one more than the
-/// highest bit in which they differ, 1 to 64.
-fn bucket(t: u64, last: u64) -> usize {
-    (64 - (t ^ last).leading_zeros()) as usize
+/// Levels of the wheel: one per byte of a 64-bit time.
+const LEVELS: usize = 8;
+/// Slots per level: one per value of a byte.
+const SLOTS: usize = 256;
+
+/// The level and slot of time `t` relative to `last` (`t > last`).
+fn place(t: u64, last: u64) -> (usize, usize) {
+    let level = (63 - (t ^ last).leading_zeros()) as usize / 8;
+    (level, (t >> (8 * level)) as usize & (SLOTS - 1))
 }
 
 /// A min-queue of future events with a virtual clock: time only moves forward.
 pub struct EventQueue<E> {
     /// Events due at `last`, in scheduling order.
     current: VecDeque<E>,
-    /// `buckets[i]` (1 ≤ i ≤ 64): events whose time differs from `last` highest at bit `i − 1`.
-    buckets: Vec<Vec<(u64, E)>>,
-    /// Bit `i` set when bucket `i` is not empty.
-    occupied: u128,
+    /// `slots[level * SLOTS + slot]`: events and their times.
+    slots: Vec<Vec<(u64, E)>>,
+    /// Per level, a bit per occupied slot.
+    occupied: [[u64; SLOTS / 64]; LEVELS],
     /// The instant of the last event taken (ms): every waiting event is due at or after it.
     last: u64,
     /// The earliest waiting time, once a peek has looked for it; kept up to date by `put`.
@@ -42,8 +49,8 @@ impl<E> Default for EventQueue<E> {
     fn default() -> Self {
         EventQueue {
             current: VecDeque::new(),
-            buckets: (0..=64).map(|_| Vec::new()).collect(),
-            occupied: 0,
+            slots: (0..LEVELS * SLOTS).map(|_| Vec::new()).collect(),
+            occupied: [[0; SLOTS / 64]; LEVELS],
             last: 0,
             earliest: None,
             len: 0,
@@ -62,55 +69,66 @@ impl<E> EventQueue<E> {
     /// schedules after non-negative delays, so a past time is a bug.
     pub fn schedule(&mut self, time: Time, event: E) {
         assert!(time >= self.now, "event scheduled at {time}, before the clock ({})", self.now);
-        self.put(time.as_ms(), event);
+        let t = time.as_ms();
+        if let Some(e) = self.earliest {
+            self.earliest = Some(e.min(t));
+        }
+        self.put(t, event);
         self.len += 1;
     }
 
     fn put(&mut self, t: u64, event: E) {
-        if let Some(e) = self.earliest {
-            self.earliest = Some(e.min(t));
-        }
         if t == self.last {
             self.current.push_back(event);
         } else {
-            let b = bucket(t, self.last);
-            self.buckets[b].push((t, event));
-            self.occupied |= 1 << b;
+            let (level, slot) = place(t, self.last);
+            self.slots[level * SLOTS + slot].push((t, event));
+            self.occupied[level][slot / 64] |= 1 << (slot % 64);
         }
+    }
+
+    /// The lowest occupied slot of the lowest occupied level.
+    fn first_slot(&self) -> Option<(usize, usize)> {
+        self.occupied.iter().enumerate().find_map(|(level, words)| {
+            let word = words.iter().position(|w| *w != 0)?;
+            Some((level, word * 64 + words[word].trailing_zeros() as usize))
+        })
     }
 
     /// Makes `current` hold the earliest events, if any event is waiting.
     fn settle(&mut self) -> bool {
-        if !self.current.is_empty() {
-            return true;
-        }
-        if self.occupied == 0 {
-            return false;
-        }
-        let i = self.occupied.trailing_zeros() as usize;
-        self.occupied &= !(1 << i);
-        let mut items = std::mem::take(&mut self.buckets[i]);
-        self.last = items.iter().map(|(t, _)| *t).min().expect("occupied bucket");
-        self.earliest = None;
-        for (t, e) in items.drain(..) {
-            // Every time in bucket i agrees with the new instant above bit i − 1: it lands lower.
-            self.put(t, e);
-        }
-        // Keep the emptied vector's allocation for the next time this bucket fills.
-        if self.buckets[i].capacity() < items.capacity() {
-            self.buckets[i] = items;
+        while self.current.is_empty() {
+            let Some((level, slot)) = self.first_slot() else { return false };
+            self.occupied[level][slot / 64] &= !(1 << (slot % 64));
+            let mut items = std::mem::take(&mut self.slots[level * SLOTS + slot]);
+            self.last = if level == 0 {
+                // One slot of level 0 is one millisecond.
+                items[0].0
+            } else {
+                items.iter().map(|(t, _)| *t).min().expect("occupied slot")
+            };
+            self.earliest = None;
+            for (t, e) in items.drain(..) {
+                // Every time in the slot agrees with the new `last` above byte `level`: it lands lower.
+                self.put(t, e);
+            }
+            // Keep the emptied vector's allocation for the next time this slot fills.
+            let home = &mut self.slots[level * SLOTS + slot];
+            if home.capacity() < items.capacity() {
+                *home = items;
+            }
         }
         true
     }
 
-    /// When the next event is due. Does not move the heap's instant (see the module doc).
+    /// When the next event is due. Does not move `last` (see the module doc).
     pub fn peek_time(&mut self) -> Option<Time> {
         if !self.current.is_empty() {
             return Some(Time::from_ms(self.last));
         }
-        if self.earliest.is_none() && self.occupied != 0 {
-            let i = self.occupied.trailing_zeros() as usize;
-            self.earliest = self.buckets[i].iter().map(|(t, _)| *t).min();
+        if self.earliest.is_none() {
+            let (level, slot) = self.first_slot()?;
+            self.earliest = self.slots[level * SLOTS + slot].iter().map(|(t, _)| *t).min();
         }
         self.earliest.map(Time::from_ms)
     }

@@ -54,27 +54,32 @@ impl LeadSource {
 #[derive(Clone, Debug)]
 pub struct Endless {
     next: u64,
-    number: CompactString,
+    /// The next number, as ASCII: `+`, then digits only.
+    digits: [u8; 12],
 }
 
 impl Default for Endless {
     fn default() -> Endless {
-        Endless { next: 1, number: CompactString::const_new("+12000000001") }
+        Endless { next: 1, digits: *b"+12000000001" }
     }
 }
 
 impl Endless {
     fn next_lead(&mut self) -> Lead {
-        const DIGITS: [&str; 10] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
-        let lead = Lead { id: LeadId(self.next), number: self.number.clone(), attempt: 1 };
+        debug_assert!(self.digits.is_ascii());
+        // SAFETY: `digits` holds only ASCII ('+' and '0'..='9'): it starts so, and the loop below
+        // only ever stores ASCII digits. ASCII is valid UTF-8. (Validating 12 bytes on every
+        // simulated dial cost a twentieth of the simulator's time.)
+        let text = unsafe { std::str::from_utf8_unchecked(&self.digits) };
+        let lead = Lead { id: LeadId(self.next), number: CompactString::from(text), attempt: 1 };
         self.next += 1;
         // Add one to the national number (after "+1"); past +1 999 999 9999 it wraps to
         // +1 000 000 0000, after eight billion leads.
-        for at in (2..self.number.len()).rev() {
-            let digit = self.number.as_bytes()[at] - b'0';
-            let (new, carry) = if digit == 9 { (0, true) } else { (digit + 1, false) };
-            self.number.replace_range(at..=at, DIGITS[usize::from(new)]);
-            if !carry {
+        for d in self.digits[2..].iter_mut().rev() {
+            if *d == b'9' {
+                *d = b'0';
+            } else {
+                *d += 1;
                 break;
             }
         }
