@@ -143,6 +143,9 @@ pub fn run<S: Sink>(
         while let Some(output) = dialer.poll_output() {
             world.command(&output, now, &mut queue);
             sink.record(&output);
+            if let Output::Cdr(record) = output {
+                dialer.recycle(record);
+            }
         }
         if let Some((event, inbound)) = event {
             world.greeting_over(&event, now, &mut queue, inbound);

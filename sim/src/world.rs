@@ -194,7 +194,9 @@ impl<'s> World<'s> {
                 let reason = if callee == Callee::Busy { Rejection::Busy } else { Rejection::Invalid };
                 queue.schedule(now + after, Event::Reject(call, reason));
             }
-            Callee::NoAnswer | Callee::Inbound => {}
+            // Nobody will ever answer: the dialer's ring timeout ends the call, and the world has
+            // nothing to remember about it.
+            Callee::NoAnswer | Callee::Inbound => return,
         }
         self.calls.insert(call, WorldCall { callee, key: lead, patience_ms, connected: false });
     }

@@ -5,7 +5,7 @@ use super::calls::{Call, End, Phase};
 use super::pacer::{Pacer, PacerView, Plan};
 use super::{AgentId, CallId, CallTable, Input, Lead, LeadSource, Output, Time};
 use compact_str::CompactString;
-use reports::{AgentState, AmdVerdict, Direction, Party};
+use reports::{AgentState, AmdVerdict, Cdr, Direction, Party};
 use std::collections::VecDeque;
 
 /// How answered calls are screened for answering machines.
@@ -146,8 +146,13 @@ pub struct Dialer {
     waiting_in: VecDeque<CallId>,
     counts: Counts,
     outputs: VecDeque<Output>,
+    /// Boxes of records the driver handed back ([`Dialer::recycle`]), reused for the next records.
+    spare: Vec<Box<Cdr>>,
     stopped: bool,
 }
+
+/// How many handed-back record boxes to keep.
+const SPARE_RECORDS: usize = 64;
 
 impl Dialer {
     /// A dialer with no agents logged in and no calls.
@@ -164,6 +169,7 @@ impl Dialer {
             waiting_in: VecDeque::new(),
             counts: Counts::default(),
             outputs: VecDeque::new(),
+            spare: Vec::new(),
             stopped: false,
         }
     }
@@ -183,6 +189,26 @@ impl Dialer {
     /// The next output, or `None` when the dialer has nothing more to say until the next input.
     pub fn poll_output(&mut self) -> Option<Output> {
         self.outputs.pop_front()
+    }
+
+    /// Hands back the box of an [`Output::Cdr`] the driver has finished with, so a later record
+    /// reuses its memory instead of allocating. Optional; the simulator does it for every call.
+    pub fn recycle(&mut self, record: Box<Cdr>) {
+        if self.spare.len() < SPARE_RECORDS {
+            self.spare.push(record);
+        }
+    }
+
+    /// Queues a finished record, in a recycled box if there is one.
+    fn emit(&mut self, cdr: Cdr) {
+        let boxed = match self.spare.pop() {
+            Some(mut spare) => {
+                *spare = cdr;
+                spare
+            }
+            None => Box::new(cdr),
+        };
+        self.outputs.push_back(Output::Cdr(boxed));
     }
 
     /// When the dialer next needs [`Input::Timeout`], if ever.
@@ -243,7 +269,7 @@ impl Dialer {
                 }
                 if let Some(mut cdr) = self.agents.take_cdr(agent) {
                     cdr.disposition = disposition;
-                    self.outputs.push_back(Output::Cdr(Box::new(cdr)));
+                    self.emit(cdr);
                 }
                 self.free_agent(agent, now, None);
             }
@@ -368,7 +394,7 @@ impl Dialer {
             let cdr = call.record(id.0, &self.config.campaign, End::Blocked, now);
             self.pacer.call_ended(&cdr);
             self.outputs.push_back(Output::Reject { call: id });
-            self.outputs.push_back(Output::Cdr(Box::new(cdr)));
+            self.emit(cdr);
             return Ok(());
         }
         self.counts.lines_in_use += 1;
@@ -411,7 +437,7 @@ impl Dialer {
         self.pacer.call_ended(&cdr);
         match (call.agent, call.phase) {
             (Some(agent), Phase::Talking) if end == (End::Agent { machine: true }) => {
-                self.outputs.push_back(Output::Cdr(Box::new(cdr)));
+                self.emit(cdr);
                 self.free_agent(agent, now, Some(AgentState::Machine));
             }
             (Some(agent), Phase::Talking) => {
@@ -420,10 +446,10 @@ impl Dialer {
                 self.outputs.push_back(Output::StartWrap { agent });
             }
             (Some(agent), _) => {
-                self.outputs.push_back(Output::Cdr(Box::new(cdr)));
+                self.emit(cdr);
                 self.free_agent(agent, now, None);
             }
-            (None, _) => self.outputs.push_back(Output::Cdr(Box::new(cdr))),
+            (None, _) => self.emit(cdr),
         }
     }
 
@@ -591,7 +617,7 @@ impl Dialer {
         if !self.line_free() {
             let cdr = call.record(id.0, &self.config.campaign, End::Blocked, now);
             self.pacer.call_ended(&cdr);
-            self.outputs.push_back(Output::Cdr(Box::new(cdr)));
+            self.emit(cdr);
             if let Some(agent) = agent {
                 self.free_agent(agent, now, None);
             }
