@@ -87,24 +87,9 @@ impl Endless {
     }
 }
 
-/// `+<country><national>` without going through `fmt` (this runs once per simulated dial).
+/// The E.164 text `+<country><national>` (synthetic callers' numbers).
 pub fn e164(country: u16, national: u64) -> CompactString {
-    let mut buf = [0u8; 32];
-    let mut at = buf.len();
-    for mut n in [national, u64::from(country)] {
-        loop {
-            at -= 1;
-            buf[at] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-    }
-    at -= 1;
-    buf[at] = b'+';
-    // Only ASCII digits and '+' were written.
-    CompactString::from(std::str::from_utf8(&buf[at..]).expect("ASCII"))
+    compact_str::format_compact!("+{country}{national}")
 }
 
 #[cfg(test)]
