@@ -147,6 +147,7 @@ pub struct Dialer {
     counts: Counts,
     outputs: VecDeque<Output>,
     /// Boxes of records the driver handed back ([`Dialer::recycle`]), reused for the next records.
+    #[allow(clippy::vec_box, reason = "the boxes themselves are what is kept, to be handed out again")]
     spare: Vec<Box<Cdr>>,
     stopped: bool,
 }
