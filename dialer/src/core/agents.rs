@@ -76,6 +76,7 @@ pub(crate) struct AgentTable {
     pub(crate) ready: u32,
     pub(crate) reserved: u32,
     pub(crate) paused: u32,
+    pub(crate) previewing: u32,
 }
 
 impl AgentTable {
@@ -146,6 +147,7 @@ impl AgentTable {
             Status::Ready => self.ready = self.ready.wrapping_add_signed(delta),
             Status::Reserved(_) => self.reserved = self.reserved.wrapping_add_signed(delta),
             Status::Paused => self.paused = self.paused.wrapping_add_signed(delta),
+            Status::Preview(_) => self.previewing = self.previewing.wrapping_add_signed(delta),
             _ => {}
         }
     }

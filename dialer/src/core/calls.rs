@@ -44,6 +44,8 @@ pub(crate) enum End {
     Rejected(Rejection),
     /// No trunk line was free; never placed.
     Blocked,
+    /// An inbound call refused because the centre is closed (no agent logged in, or the run is over).
+    Closed,
     /// The dialer hung up on a machine (AMD verdict or perfect screening).
     Screened,
     /// The dialer dropped a waiting live answer with the abandon message.
@@ -80,6 +82,7 @@ impl Call {
             End::Rejected(Rejection::Invalid) => Outcome::Invalid,
             End::Rejected(Rejection::Failed(_)) => Outcome::Failed,
             End::Blocked => Outcome::Blocked,
+            End::Closed => Outcome::Failed,
             End::Screened | End::Dropped | End::Remote | End::Agent { .. } => {
                 if answered_by == Some(Party::Machine) || self.amd == Some(AmdVerdict::Machine) {
                     Outcome::Machine
@@ -96,6 +99,7 @@ impl Call {
             End::Rejected(Rejection::Invalid) => (Some(HangupBy::Network), 404),
             End::Rejected(Rejection::Failed(code)) => (Some(HangupBy::Network), code),
             End::Blocked => (None, 503),
+            End::Closed => (Some(HangupBy::Dialer), 480),
             End::Screened | End::Dropped => (Some(HangupBy::Dialer), 200),
             End::Remote => (Some(HangupBy::Callee), 200),
             End::Agent { .. } => (Some(HangupBy::Agent), 200),

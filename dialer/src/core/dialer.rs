@@ -69,9 +69,15 @@ pub enum InputError {
     /// The agent cannot take this input in its current state.
     #[error("{agent} is {state}, so `{input}` does not apply to it")]
     AgentState { agent: AgentId, state: &'static str, input: &'static str },
-    /// An inbound call reused an id already in flight.
-    #[error("{0} is already in flight; take inbound ids from Dialer::inbound_call_id")]
+    /// An inbound call reused an id already in flight, or one never handed out.
+    #[error("{0} is in flight or was never handed out; take inbound ids from Dialer::inbound_call_id")]
     DuplicateCall(CallId),
+    /// An agent id beyond [`MAX_AGENT_ID`].
+    #[error("{0} is beyond the largest agent id the dialer accepts ({MAX_AGENT_ID})")]
+    AgentId(AgentId),
+    /// An input came with a time before the previous input's.
+    #[error("time went back: input at {now}, after one at {last}")]
+    TimeWentBack { now: Time, last: Time },
 }
 
 /// A timer of the core: data, not a callback.
@@ -150,7 +156,13 @@ pub struct Dialer {
     #[allow(clippy::vec_box, reason = "the boxes themselves are what is kept, to be handed out again")]
     spare: Vec<Box<Cdr>>,
     stopped: bool,
+    /// The time of the last input, to check that time never goes back.
+    last_input: Time,
 }
+
+/// The largest agent id the core accepts: agent tables are indexed by id, so a stray id from a
+/// driver must not make them enormous.
+pub const MAX_AGENT_ID: u32 = 1 << 20;
 
 /// How many handed-back record boxes to keep.
 const SPARE_RECORDS: usize = 64;
@@ -172,6 +184,7 @@ impl Dialer {
             outputs: VecDeque::new(),
             spare: Vec::new(),
             stopped: false,
+            last_input: Time::ZERO,
         }
     }
 
@@ -234,7 +247,12 @@ impl Dialer {
 
     /// Takes one input at time `now` (which must not go back), then lets the pacer act.
     pub fn handle(&mut self, input: Input, now: Time) -> Result<(), InputError> {
+        if now < self.last_input {
+            return Err(InputError::TimeWentBack { now, last: self.last_input });
+        }
+        self.last_input = now;
         match input {
+            Input::AgentLogin { agent } if agent.0 > MAX_AGENT_ID => return Err(InputError::AgentId(agent)),
             Input::AgentLogin { agent } => match self.agents.status(agent) {
                 Status::Out => self.free_agent(agent, now, None),
                 other => return Err(agent_err(agent, other, "login")),
@@ -247,6 +265,8 @@ impl Dialer {
             Input::AgentPause { agent } => match self.agents.status(agent) {
                 Status::Ready => self.set_agent(agent, Status::Paused, now, None),
                 s @ (Status::Out | Status::Paused) => return Err(agent_err(agent, s, "pause")),
+                // A pending logout stands: pausing first would change nothing.
+                _ if self.agents.then(agent) == Then::LogOut => {}
                 _ => self.agents.set_then(agent, Then::Pause),
             },
             Input::AgentResume { agent } => match self.agents.status(agent) {
@@ -260,7 +280,10 @@ impl Dialer {
                 };
                 let lead = self.previews.get_mut(agent.index()).and_then(Option::take);
                 match lead {
-                    Some(lead) if dial && !self.stopped => self.place(lead, Some(agent), now),
+                    // An agent who asked to log out or pause meanwhile does not start a call.
+                    Some(lead) if dial && !self.stopped && self.agents.then(agent) == Then::Work => {
+                        self.place(lead, Some(agent), now)
+                    }
                     _ => self.free_agent(agent, now, None),
                 }
             }
@@ -374,30 +397,41 @@ impl Dialer {
     }
 
     fn offer_inbound(&mut self, id: CallId, caller: CompactString, now: Time) -> Result<(), InputError> {
-        if self.calls.contains(id) {
+        if self.calls.contains(id) || id.0 >= self.next_call {
             return Err(InputError::DuplicateCall(id));
         }
-        let call = Call {
+        let mut call = Call {
             lead: None,
             attempt: 1,
             direction: Direction::Inbound,
             caller,
             callee: self.config.caller_id.clone(),
             dial: now,
-            answer: Some(now),
+            answer: None,
             connect: None,
             agent: None,
-            truth: Some(Party::Human),
+            truth: None,
             amd: None,
             phase: Phase::Waiting,
         };
-        if !self.line_free() {
-            let cdr = call.record(id.0, &self.config.campaign, End::Blocked, now);
+        // Refused before it is answered: the centre is closed (after the end of the run, or with
+        // no agent logged in), or no line is free.
+        let refused = if self.stopped || self.agents.logged_in == 0 {
+            Some(End::Closed)
+        } else if !self.line_free() {
+            Some(End::Blocked)
+        } else {
+            None
+        };
+        if let Some(end) = refused {
+            let cdr = call.record(id.0, &self.config.campaign, end, now);
             self.pacer.call_ended(&cdr);
             self.outputs.push_back(Output::Reject { call: id });
             self.emit(cdr);
             return Ok(());
         }
+        call.answer = Some(now);
+        call.truth = Some(Party::Human);
         self.counts.lines_in_use += 1;
         self.calls.insert(id, call);
         self.count_phase(Direction::Inbound, Phase::Waiting, 1);
@@ -406,6 +440,14 @@ impl Dialer {
             None => self.waiting_in.push_back(id),
         }
         Ok(())
+    }
+
+    /// The last agent has left: people still waiting will not be served. They hear the closing
+    /// (abandon) message and are released, rather than waiting forever.
+    fn release_waiting(&mut self, now: Time) {
+        while let Some(id) = self.pop_waiting() {
+            self.hang_up(id, End::Dropped, now);
+        }
     }
 
     /// Bridges a call to an agent; `label` names the agent's interval being closed when it differs
@@ -495,6 +537,9 @@ impl Dialer {
         if let Some(interval) = self.agents.set(agent, status, now, label) {
             self.outputs.push_back(Output::AgentInterval(interval));
         }
+        if status == Status::Out && self.agents.logged_in == 0 {
+            self.release_waiting(now);
+        }
     }
 
     /// An agent's work is done (or it logged in, or resumed): it logs out or pauses if it asked to,
@@ -503,6 +548,8 @@ impl Dialer {
     fn free_agent(&mut self, agent: AgentId, now: Time, label: Option<AgentState>) {
         match self.agents.then(agent) {
             Then::LogOut => return self.set_agent(agent, Status::Out, now, label),
+            // After the end of the run a pause is an end of shift.
+            Then::Pause if self.stopped => return self.set_agent(agent, Status::Out, now, label),
             Then::Pause => {
                 self.agents.set_then(agent, Then::Work);
                 return self.set_agent(agent, Status::Paused, now, label);
@@ -538,6 +585,12 @@ impl Dialer {
         self.config.lines == 0 || self.counts.lines_in_use < self.config.lines
     }
 
+    /// Whether a line is free for one more preview: an agent reading a record will dial, so
+    /// previews in progress count against the lines.
+    fn line_free_for_preview(&self) -> bool {
+        self.config.lines == 0 || self.counts.lines_in_use + self.agents.previewing < self.config.lines
+    }
+
     /// Asks the pacer what to dial and does it.
     fn pace(&mut self, now: Time) {
         if self.stopped {
@@ -565,7 +618,7 @@ impl Dialer {
         match self.pacer.plan(&view) {
             Plan::Hold => {}
             Plan::Preview => {
-                while self.line_free() && self.config.leads.has_next() {
+                while self.line_free_for_preview() && self.config.leads.has_next() {
                     let Some(agent) = self.agents.pop_ready() else { break };
                     let lead = self.config.leads.next_lead().expect("has_next checked");
                     let lead_id = lead.id;

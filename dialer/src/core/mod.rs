@@ -30,7 +30,7 @@ mod leads;
 pub mod pacer;
 mod table;
 
-pub use dialer::{Config, Dialer, InputError, Screening};
+pub use dialer::{Config, Dialer, InputError, MAX_AGENT_ID, Screening};
 pub use ids::{AgentId, CallId, LeadId};
 pub use io::{Input, Output, Rejection};
 pub use leads::{Endless, Lead, LeadSource, e164};

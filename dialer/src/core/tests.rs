@@ -58,13 +58,13 @@ fn progressive_reserves_the_agent_and_connects_the_answer_to_it() {
     assert_eq!(d.len(), 2, "one call per ready agent");
     assert!(d.iter().all(|(_, a)| a.is_some()), "each call has its reserved agent");
     let (call, agent) = (d[0].0, d[0].1.unwrap());
-    let out = r.go(Input::Answered { call, truth: Some(Party::Human) }, t(10));
-    assert!(out.contains(&Output::Connect { call, agent }));
     // The other call is busy: its agent is freed and dials again at once.
     let out = r.go(Input::Rejected { call: d[1].0, reason: Rejection::Busy }, t(3));
     assert_eq!(dials(&out).len(), 1);
     assert_eq!(r.cdrs.last().unwrap().outcome, Outcome::Busy);
     assert_eq!(r.cdrs.last().unwrap().agent, Some(d[1].1.unwrap().0), "the reserved agent is on the record");
+    let out = r.go(Input::Answered { call, truth: Some(Party::Human) }, t(10));
+    assert!(out.contains(&Output::Connect { call, agent }));
 }
 
 #[test]
@@ -125,12 +125,12 @@ fn amd_verdicts_screen_machines_and_false_positives_are_recorded() {
     let d = dials(&r.login(1, t(0)));
     // A person classed machine: hung up on, outcome machine, answered_by human.
     assert!(r.go(Input::Answered { call: d[0].0, truth: Some(Party::Human) }, t(10)).is_empty());
+    r.go(Input::Answered { call: d[1].0, truth: Some(Party::Machine) }, t(11));
     let out = r.go(Input::AmdVerdict { call: d[0].0, verdict: AmdVerdict::Machine }, Time::from_ms(12_500));
     assert!(out.contains(&Output::Hangup { call: d[0].0 }));
     let fp = r.cdrs.last().unwrap();
     assert_eq!((fp.outcome, fp.answered_by, fp.amd), (Outcome::Machine, Some(Party::Human), Some(AmdVerdict::Machine)));
     // A machine classed human goes to the agent, who reports it: a machine, not a connect.
-    r.go(Input::Answered { call: d[1].0, truth: Some(Party::Machine) }, t(11));
     let out = r.go(Input::AmdVerdict { call: d[1].0, verdict: AmdVerdict::Human }, Time::from_ms(13_500));
     assert!(out.contains(&Output::Connect { call: d[1].0, agent: AgentId(0) }));
     r.go(Input::AgentHangup { call: d[1].0, machine: true }, t(20));
@@ -211,7 +211,7 @@ fn logout_and_pause_wait_for_the_current_call_and_wrap() {
     r.go(Input::AgentLogout { agent: AgentId(0) }, t(71));
     let call = dials(&out)[0].0;
     r.go(Input::Rejected { call, reason: Rejection::Invalid }, t(72));
-    assert!(r.d.is_finished() || r.d.lines_in_use() == 0);
+    assert_eq!(r.d.lines_in_use(), 0);
     assert_eq!(r.intervals.last().unwrap().end, t(72), "logged out when the reserved call ended");
 }
 
@@ -278,4 +278,58 @@ fn an_inbound_caller_who_hangs_up_waiting_is_abandoned() {
     r.go(Input::RemoteHangup { call: b }, t(30));
     let cdr = r.cdrs.last().unwrap();
     assert_eq!((cdr.direction, cdr.outcome, cdr.wait_ms()), (Direction::Inbound, Outcome::Abandoned, Some(28_000)));
+}
+
+#[test]
+fn a_pending_logout_cancels_the_preview_dial_and_outlives_a_pause() {
+    let mut r = Rig::new(config(Screening::Perfect), Box::new(Preview));
+    r.login(1, t(0));
+    r.go(Input::AgentLogout { agent: AgentId(0) }, t(2));
+    r.go(Input::AgentPause { agent: AgentId(0) }, t(3));
+    let out = r.go(Input::PreviewDone { agent: AgentId(0), dial: true }, t(8));
+    assert!(dials(&out).is_empty(), "an agent leaving does not start a call");
+    assert_eq!(r.intervals.last().map(|i| (i.state, i.end)), Some((AgentState::Preview, t(8))));
+    assert!(matches!(r.d.handle(Input::AgentResume { agent: AgentId(0) }, t(9)), Err(InputError::AgentState { .. })));
+}
+
+#[test]
+fn inbound_callers_find_the_centre_closed_when_no_agent_is_logged_in() {
+    let mut r = Rig::new(config(Screening::Off), Box::new(NoDialing));
+    r.login(1, t(0));
+    let (a, b) = (r.d.inbound_call_id(), r.d.inbound_call_id());
+    r.go(Input::InboundOffered { call: a, caller: "+441632960001".into() }, t(1)); // talks
+    r.go(Input::InboundOffered { call: b, caller: "+441632960002".into() }, t(2)); // waits
+    r.go(Input::AgentLogout { agent: AgentId(0) }, t(3));
+    r.go(Input::RemoteHangup { call: a }, t(60));
+    r.go(Input::WrapDone { agent: AgentId(0), disposition: "".into() }, t(70));
+    let waited = r.cdrs.iter().find(|c| c.call_id == b.0).expect("the waiting caller is released");
+    assert_eq!((waited.outcome, waited.hangup_by), (Outcome::Abandoned, Some(HangupBy::Dialer)));
+    let c = r.d.inbound_call_id();
+    let out = r.go(Input::InboundOffered { call: c, caller: "+441632960003".into() }, t(80));
+    assert_eq!(out, vec![Output::Reject { call: c }]);
+    let closed = r.cdrs.last().unwrap();
+    assert_eq!(
+        (closed.outcome, closed.sip_code, closed.answer_time, closed.answered_by),
+        (Outcome::Failed, Some(480), None, None)
+    );
+}
+
+#[test]
+fn previews_count_against_the_lines() {
+    let cfg = Config { lines: 2, ..config(Screening::Perfect) };
+    let mut r = Rig::new(cfg, Box::new(Preview));
+    let offers = r.login(4, t(0)).iter().filter(|o| matches!(o, Output::OfferPreview { .. })).count();
+    assert_eq!(offers, 2, "two lines, two agents reading");
+}
+
+#[test]
+fn refuses_time_going_back_and_ids_it_never_issued() {
+    let mut r = Rig::new(config(Screening::Perfect), Box::new(NoDialing));
+    r.go(Input::AgentLogin { agent: AgentId(0) }, t(10));
+    assert!(matches!(r.d.handle(Input::Stop, t(9)), Err(InputError::TimeWentBack { .. })));
+    assert!(matches!(
+        r.d.handle(Input::InboundOffered { call: CallId(999), caller: "+1".into() }, t(11)),
+        Err(InputError::DuplicateCall(_))
+    ));
+    assert!(matches!(r.d.handle(Input::AgentLogin { agent: AgentId(u32::MAX) }, t(11)), Err(InputError::AgentId(_))));
 }

@@ -88,12 +88,12 @@ struct Carried {
 
 impl Carried {
     /// The phase from `from` (given at `key`); `busy_after` may be left out only while no
-    /// number is busy.
+    /// number is busy or invalid (the network refuses both after it).
     fn phase(&self, from: Time, key: &str) -> Result<Phase> {
-        if self.mix.busy > 0.0 && self.busy_after.is_none() {
+        if self.mix.busy + self.mix.invalid > 0.0 && self.busy_after.is_none() {
             return Err(ScenarioError::invalid(
                 join(key, "busy_after"),
-                "missing, and busy is more than 0",
+                "missing, and busy + invalid is more than 0 (busy lines and invalid numbers are refused after it)",
                 "add busy_after = { dist = \"const\", value = \"3s\" } to [population]",
             ));
         }
