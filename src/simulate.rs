@@ -55,6 +55,7 @@ impl Args {
             table::write_summary(&mut stdout, &sc.name, &summary)?;
             if let Some(dir) = &self.out {
                 writeln!(stdout, "\nwrote {}/{{metrics.json, cdr.csv, agents.csv}}", dir.display())?;
+                writeln!(stdout, "(the speed of replication 1 includes writing its CSV files)")?;
             }
         }
         stdout.flush().context("writing to stdout")?;
