@@ -1,6 +1,7 @@
 //! The agent table: each agent's state, the queue of ready agents (longest idle first), and the
 //! [`AgentInterval`] records written as agents move between states.
 
+use super::pacer::AgentView;
 use super::{AgentId, CallId, LeadId, Time};
 use reports::{AgentInterval, AgentState, Cdr};
 use std::collections::VecDeque;
@@ -70,7 +71,7 @@ impl Agent {
 pub(crate) struct AgentTable {
     agents: Vec<Agent>,
     /// What pacers see: each agent's state and since when (`None`: logged out).
-    view: Vec<Option<(AgentState, Time)>>,
+    view: Vec<Option<AgentView>>,
     ready_queue: VecDeque<(AgentId, u32)>,
     pub(crate) logged_in: u32,
     pub(crate) ready: u32,
@@ -94,11 +95,14 @@ impl AgentTable {
     pub(crate) fn set_then(&mut self, agent: AgentId, then: Then) {
         if let Some(a) = self.agents.get_mut(agent.index()) {
             a.then = then;
+            if let Some(v) = &mut self.view[agent.index()] {
+                v.leaving = then != Then::Work;
+            }
         }
     }
 
-    /// Each agent's state and since when, for pacers.
-    pub(crate) fn view(&self) -> &[Option<(AgentState, Time)>] {
+    /// Each agent's state, since when, and whether it leaves after its current work, for pacers.
+    pub(crate) fn view(&self) -> &[Option<AgentView>] {
         &self.view
     }
 
@@ -133,7 +137,8 @@ impl AgentTable {
         if status == Status::Out {
             a.then = Then::Work;
         }
-        self.view[i] = status.state().map(|s| (s, now));
+        let leaving = a.then != Then::Work;
+        self.view[i] = status.state().map(|state| AgentView { state, since: now, leaving });
         self.count(old, -1);
         self.count(status, 1);
         closed

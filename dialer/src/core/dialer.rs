@@ -2,7 +2,7 @@
 
 use super::agents::{AgentTable, Status, Then};
 use super::calls::{Call, End, Phase};
-use super::pacer::{Pacer, PacerView, Plan};
+use super::pacer::{Pacer, PacerView, Plan, RingingCalls};
 use super::{AgentId, CallId, CallTable, Input, Lead, LeadSource, Output, Time};
 use compact_str::CompactString;
 use reports::{AgentState, AmdVerdict, Cdr, Direction, Party};
@@ -535,6 +535,7 @@ impl Dialer {
 
     fn set_agent(&mut self, agent: AgentId, status: Status, now: Time, label: Option<AgentState>) {
         if let Some(interval) = self.agents.set(agent, status, now, label) {
+            self.pacer.interval_ended(&interval);
             self.outputs.push_back(Output::AgentInterval(interval));
         }
         if status == Status::Out && self.agents.logged_in == 0 {
@@ -614,6 +615,11 @@ impl Dialer {
             inbound_waiting: c.inbound_waiting,
             lines_free: (self.config.lines > 0).then(|| self.config.lines.saturating_sub(c.lines_in_use)),
             agents: self.agents.view(),
+            ringing_calls: RingingCalls {
+                timers: &self.timers.ring,
+                calls: &self.calls,
+                ring_timeout_ms: self.config.ring_timeout_ms,
+            },
         };
         match self.pacer.plan(&view) {
             Plan::Hold => {}

@@ -34,7 +34,7 @@ pub use dialer::{Config, Dialer, InputError, MAX_AGENT_ID, Screening};
 pub use ids::{AgentId, CallId, LeadId};
 pub use io::{Input, Output, Rejection};
 pub use leads::{Endless, Lead, LeadSource, e164};
-pub use pacer::{NoDialing, Pacer, PacerView, Plan, Preview, Progressive, Ratio};
+pub use pacer::{AgentView, NoDialing, Pacer, PacerView, Plan, Preview, Progressive, Ratio, RingingCall, RingingCalls};
 pub use reports::Time;
 pub use table::CallTable;
 

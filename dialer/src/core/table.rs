@@ -18,11 +18,16 @@ pub struct CallTable<T> {
 
 impl<T> Default for CallTable<T> {
     fn default() -> Self {
-        CallTable { base: 0, slots: VecDeque::new(), len: 0 }
+        CallTable::new()
     }
 }
 
 impl<T> CallTable<T> {
+    /// An empty table.
+    pub const fn new() -> Self {
+        CallTable { base: 0, slots: VecDeque::new(), len: 0 }
+    }
+
     fn slot(&self, id: CallId) -> Option<usize> {
         let i = id.0.checked_sub(self.base)?;
         (i < self.slots.len() as u64).then_some(i as usize)

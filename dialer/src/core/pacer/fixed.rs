@@ -74,6 +74,7 @@ impl Pacer for Ratio {
 mod tests {
     use super::*;
     use crate::core::Time;
+    use crate::core::pacer::RingingCalls;
 
     fn view(ready: u32, ringing: u32, waiting: u32) -> PacerView<'static> {
         PacerView {
@@ -88,6 +89,7 @@ mod tests {
             inbound_waiting: 0,
             lines_free: None,
             agents: &[],
+            ringing_calls: RingingCalls::none(),
         }
     }
 

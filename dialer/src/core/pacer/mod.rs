@@ -9,8 +9,10 @@ mod fixed;
 
 pub use fixed::{NoDialing, Preview, Progressive, Ratio};
 
-use super::Time;
-use reports::{AgentState, Cdr};
+use super::calls::{Call, Phase};
+use super::{CallId, CallTable, Time};
+use reports::{AgentInterval, AgentState, Cdr};
+use std::collections::VecDeque;
 
 /// How the core should dial right now, as decided by a [`Pacer`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,6 +40,12 @@ pub trait Pacer: Send {
     /// pacers learn answer rates, ring times and abandons from these.
     fn call_ended(&mut self, cdr: &Cdr) {
         let _ = cdr;
+    }
+
+    /// An agent's interval in one state ended (the same record the dialer writes to the agent log).
+    /// Pacers learn wrap-up and talk times from these.
+    fn interval_ended(&mut self, interval: &AgentInterval) {
+        let _ = interval;
     }
 
     /// When the pacer wants to be consulted again even if nothing happens (adjust cycles).
@@ -72,7 +80,64 @@ pub struct PacerView<'a> {
     pub lines_free: Option<u32>,
     /// Each agent's state and since when, by agent id (`None`: logged out). Pacers that expect
     /// who frees soon read how long each busy agent has been talking or wrapping.
-    pub agents: &'a [Option<(AgentState, Time)>],
+    pub agents: &'a [Option<AgentView>],
+    /// The outbound calls ringing now, with when each was placed.
+    pub ringing_calls: RingingCalls<'a>,
+}
+
+/// One logged-in agent as a pacer sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AgentView {
+    /// What the agent is doing.
+    pub state: AgentState,
+    /// Since when.
+    pub since: Time,
+    /// The agent has asked to log out or pause once its current work is done: it will not take
+    /// another call when it frees.
+    pub leaving: bool,
+}
+
+/// The outbound calls ringing now, oldest first: a window onto the dialer's ring timers.
+#[derive(Clone, Copy)]
+pub struct RingingCalls<'a> {
+    pub(crate) timers: &'a VecDeque<(Time, CallId)>,
+    pub(crate) calls: &'a CallTable<Call>,
+    pub(crate) ring_timeout_ms: u64,
+}
+
+impl<'a> RingingCalls<'a> {
+    /// No calls (for pacers' tests).
+    pub fn none() -> RingingCalls<'static> {
+        static TIMERS: VecDeque<(Time, CallId)> = VecDeque::new();
+        static CALLS: CallTable<Call> = CallTable::new();
+        RingingCalls { timers: &TIMERS, calls: &CALLS, ring_timeout_ms: 0 }
+    }
+
+    /// Each ringing call: when it was placed, and whether an agent is reserved for it (progressive
+    /// calls). Oldest first.
+    pub fn iter(&self) -> impl Iterator<Item = RingingCall> + 'a {
+        let (calls, timeout) = (self.calls, self.ring_timeout_ms);
+        self.timers.iter().filter_map(move |&(deadline, id)| {
+            let call = calls.get(id).filter(|c| c.phase == Phase::Ringing)?;
+            debug_assert_eq!(call.dial + timeout, deadline);
+            Some(RingingCall { dialed: call.dial, reserved: call.agent.is_some() })
+        })
+    }
+}
+
+impl std::fmt::Debug for RingingCalls<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+/// A ringing outbound call as a pacer sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RingingCall {
+    /// When it was placed.
+    pub dialed: Time,
+    /// An agent is held for it (a progressive call): its live answer needs no other agent.
+    pub reserved: bool,
 }
 
 impl PacerView<'_> {
