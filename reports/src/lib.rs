@@ -55,7 +55,10 @@ pub use files::{
     AGENT_COLUMNS, AgentReader, AgentWriter, CDR_COLUMNS, CdrReader, CdrWriter, RecordError, WriteError,
     metrics_from_files,
 };
-pub use metrics::{Agents, Inbound, Lines, Metrics, MetricsBuilder, Outbound, Percentiles, Perf};
+pub use metrics::{
+    ABANDON_CAP, Agents, Compliance, ComplianceRule, Inbound, Lines, Metrics, MetricsBuilder, Outbound, Percentiles,
+    Perf,
+};
 pub use record::{AgentInterval, AgentState, AmdVerdict, Cdr, Direction, HangupBy, Outcome, Party};
 pub use student_t::student_t_975;
 pub use summary::{metric_value, summarize};

@@ -5,11 +5,13 @@ use serde::{Deserialize, Serialize};
 
 mod agents;
 mod builder;
+mod compliance;
 mod inbound;
 mod lines;
 mod outbound;
 
 pub use builder::MetricsBuilder;
+pub use compliance::ABANDON_CAP;
 
 /// Every figure of one run. Serialises to the nested objects of `metrics.json`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -22,6 +24,8 @@ pub struct Metrics {
     pub agents: Agents,
     /// Trunk line use.
     pub lines: Lines,
+    /// The abandon rate per period of each regulator's rule.
+    pub compliance: Compliance,
     /// How fast the run went; the only part not computed from the records.
     pub perf: Perf,
 }
@@ -113,6 +117,29 @@ pub struct Lines {
     pub peak: u64,
     /// Mean lines in use over the span of the records.
     pub mean: f64,
+}
+
+/// Outbound abandon rates per period, as each regulator counts them (DOMAIN.md).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Compliance {
+    /// The cap both rules set on a period's rate: 0.03.
+    pub cap: f64,
+    /// FCC: abandons / live answers per 30-day period from the first dial.
+    pub fcc: ComplianceRule,
+    /// Ofcom: (abandons + AMD false positives) / (live answers + false positives) per UTC
+    /// calendar day.
+    pub ofcom: ComplianceRule,
+}
+
+/// One rule's periods.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ComplianceRule {
+    /// Periods with at least one live answer.
+    pub periods: u64,
+    /// The highest period rate (0 without periods).
+    pub worst_rate: f64,
+    /// Periods whose rate is above the cap.
+    pub periods_over_cap: u64,
 }
 
 /// Speed of the run that produced the records; zero when recomputed from files.

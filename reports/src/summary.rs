@@ -148,7 +148,7 @@ mod tests {
         assert_eq!(metric_value(&v, "runs.2.outbound.dials"), Some(60.0));
         assert_eq!(v["runs"].as_array().map(Vec::len), Some(3));
         let keys: Vec<&str> = v.as_object().expect("object").keys().map(String::as_str).collect();
-        assert_eq!(keys, ["outbound", "inbound", "agents", "lines", "perf", "ci95", "runs"]);
+        assert_eq!(keys, ["outbound", "inbound", "agents", "lines", "compliance", "perf", "ci95", "runs"]);
         let ci_keys: Vec<&String> = v["ci95"]["outbound"].as_object().expect("object").keys().collect();
         let mean_keys: Vec<&String> = v["outbound"].as_object().expect("object").keys().collect();
         assert_eq!(ci_keys, mean_keys);

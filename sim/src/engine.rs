@@ -166,7 +166,7 @@ impl Sink for MetricsBuilder {
 
 /// Runs one replication and returns its metrics, `perf` included.
 pub fn measure(sc: &Scenario, seed: u64, progress: Option<&AtomicU64>) -> Result<Metrics, SimError> {
-    let mut builder = MetricsBuilder::new();
+    let mut builder = MetricsBuilder::new().with_origin(sc.start);
     let started = std::time::Instant::now();
     let stats = run(sc, seed, &mut builder, progress)?;
     let wall = started.elapsed();

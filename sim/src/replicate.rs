@@ -104,7 +104,7 @@ fn run_with_files(sc: &Scenario, seed: u64, dir: &Path, progress: Option<&Atomic
         .map_err(|source| RunError::Write { path: cdr_path.clone(), source })?;
     let agents = AgentWriter::new(create(&agents_path)?, sc.start)
         .map_err(|source| RunError::Write { path: agents_path.clone(), source })?;
-    let mut sink = FileSink { metrics: MetricsBuilder::new(), cdrs, agents, failed: None };
+    let mut sink = FileSink { metrics: MetricsBuilder::new().with_origin(sc.start), cdrs, agents, failed: None };
     let started = Instant::now();
     let outcome = engine::run(sc, seed, &mut sink, progress).map_err(RunError::from).and_then(|stats: RunStats| {
         let wall = started.elapsed();

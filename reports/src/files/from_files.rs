@@ -15,7 +15,7 @@ use std::path::Path;
 pub fn metrics_from_files(cdr: &Path, agents: &Path) -> Result<Metrics, RecordError> {
     // The earliest instant a timestamp can name: no record is before it.
     let origin = Timestamp::MIN;
-    let mut builder = MetricsBuilder::new();
+    let mut builder = MetricsBuilder::new().with_origin(origin);
     let open = |path: &Path| File::open(path).map_err(|source| RecordError::Open { path: path.into(), source });
     let in_cdr = |e: RecordError| e.in_file(cdr);
     for record in CdrReader::new(open(cdr)?, origin).map_err(in_cdr)? {

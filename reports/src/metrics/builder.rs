@@ -1,6 +1,7 @@
 //! [`MetricsBuilder`]: records in, [`Metrics`] out, with memory that does not grow with the run.
 
 use super::agents::AgentTally;
+use super::compliance::ComplianceTally;
 use super::inbound::InboundTally;
 use super::lines::LineTally;
 use super::outbound::OutboundTally;
@@ -9,16 +10,20 @@ use crate::{AgentInterval, Cdr, Direction, Time};
 
 /// Builds [`Metrics`] from records as they stream past, keeping no rows.
 ///
+/// Every figure depends only on differences of times except the compliance section, whose Ofcom
+/// periods are calendar days: give the wall-clock instant of [`Time::ZERO`] with
+/// [`MetricsBuilder::with_origin`].
+///
 /// Feed every record of a run (in any interleaving of CDRs and agent intervals), then call
 /// [`MetricsBuilder::finish`]. The same builder measures a simulation as it runs and a set of
-/// files read back, so both give the same figures: every figure depends only on differences of
-/// times, so the origin of [`Time`] does not matter, and the same records in the same order give
-/// bit-identical results.
+/// files read back (with the same origin), so both give the same figures, bit-identical for the
+/// same records in the same order.
 ///
 /// Each record costs a few counter updates, a histogram bucket and two pushes onto reused
 /// vectors (about 50 ns); nothing is allocated per record once the vectors have grown. Memory is a
 /// fixed set of counters, the start and end times of the last three hours of calls (for the exact
-/// peak of lines in use, [`Lines::peak`]), and one bit per agent.
+/// peak of lines in use, [`Lines::peak`]), one bit per agent, and three counters per hour of
+/// records for the compliance periods.
 ///
 /// `lines.peak` is exact when CDRs arrive in roughly the order their calls ended (as a run emits
 /// them) and no call lasts longer than two hours; a longer call that arrives after two hours of
@@ -29,13 +34,22 @@ pub struct MetricsBuilder {
     inbound: InboundTally,
     agents: AgentTally,
     lines: LineTally,
+    compliance: ComplianceTally,
     span: Span,
 }
 
 impl MetricsBuilder {
-    /// An empty builder.
+    /// An empty builder; [`Time::ZERO`] is taken to be the Unix epoch (midnight UTC) until
+    /// [`MetricsBuilder::with_origin`] says otherwise.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Sets the wall-clock instant of [`Time::ZERO`]. Only the compliance section depends on it:
+    /// Ofcom's periods are calendar days. Set it before adding records.
+    pub fn with_origin(mut self, origin: jiff::Timestamp) -> Self {
+        self.compliance = ComplianceTally::new(origin.as_millisecond());
+        self
     }
 
     /// Counts one call attempt.
@@ -45,6 +59,7 @@ impl MetricsBuilder {
             Direction::Outbound => self.outbound.add(cdr),
             Direction::Inbound => self.inbound.add(cdr),
         }
+        self.compliance.add(cdr);
         self.span.see(cdr.dial_time, cdr.end_time);
         if cdr.holds_line() {
             self.lines.add_call(cdr.dial_time.as_ms(), cdr.end_time.as_ms());
@@ -68,6 +83,7 @@ impl MetricsBuilder {
             inbound: self.inbound.finish(),
             agents: self.agents.finish(contacts),
             lines: Lines { peak, mean: if span_ms == 0 { 0.0 } else { held_ms as f64 / span_ms as f64 } },
+            compliance: self.compliance.finish(),
             perf: Perf::default(),
         }
     }
@@ -149,10 +165,12 @@ mod tests {
 
     #[test]
     fn the_origin_and_the_interleaving_do_not_matter() {
-        let shift = 1_767_603_600_000; // 2026-01-05T09:00:00Z in ms since 1970
-        let mut shifted = MetricsBuilder::new();
+        let shift: i64 = 1_767_603_600_000; // 2026-01-05T09:00:00Z in ms since 1970
+        // Shifted records against an origin shifted back by as much: the same wall-clock times.
+        let origin = jiff::Timestamp::from_millisecond(-shift).expect("in range");
+        let mut shifted = MetricsBuilder::new().with_origin(origin);
         for cdr in outbound_calls().iter().chain(&inbound_calls()) {
-            let at = |t: Time| Time::from_ms(t.as_ms() + shift);
+            let at = |t: Time| Time::from_ms(t.as_ms() + shift as u64);
             shifted.add_cdr(&Cdr {
                 dial_time: at(cdr.dial_time),
                 answer_time: cdr.answer_time.map(at),
@@ -162,7 +180,7 @@ mod tests {
             });
         }
         for interval in agent_intervals() {
-            let at = |t: Time| Time::from_ms(t.as_ms() + shift);
+            let at = |t: Time| Time::from_ms(t.as_ms() + shift as u64);
             shifted.add_interval(&AgentInterval { start: at(interval.start), end: at(interval.end), ..interval });
         }
         assert_eq!(shifted.finish(), all_records().finish());
@@ -181,6 +199,7 @@ mod tests {
 
     #[test]
     fn no_records_give_zeros() {
-        assert_eq!(MetricsBuilder::new().finish(), Metrics::default());
+        let none = Metrics { compliance: crate::Compliance { cap: 0.03, ..Default::default() }, ..Metrics::default() };
+        assert_eq!(MetricsBuilder::new().finish(), none);
     }
 }

@@ -38,6 +38,12 @@ pub const METRICS: &[&str] = &[
     "agents.contacts_per_hour",
     "lines.peak",
     "lines.mean",
+    "compliance.fcc.periods",
+    "compliance.fcc.worst_rate",
+    "compliance.fcc.periods_over_cap",
+    "compliance.ofcom.periods",
+    "compliance.ofcom.worst_rate",
+    "compliance.ofcom.periods_over_cap",
 ];
 
 pub(super) fn expect(raw: Vec<(String, RawBound)>) -> Result<Vec<Expectation>> {
