@@ -137,10 +137,10 @@ fn bad_inputs() -> Vec<Bad> {
             vec!["--set pacing.ratio", "key=value"],
         ),
         bad(
-            "a mode that is not available yet",
-            Some(edit(&r, "mode = \"ratio\"", "mode = \"predictive\"")),
+            "an abandon target of zero",
+            Some(edit(&r, "mode = \"ratio\"", "mode = \"predictive\"\ntarget_abandon = 0")),
             vec![],
-            vec!["pacing.mode", "predictive"],
+            vec!["pacing.target_abandon", "above 0"],
         ),
         bad(
             "preview mode without a preview time",

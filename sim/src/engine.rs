@@ -1,9 +1,10 @@
 //! One replication: the event loop that drives the dialer core and the world in virtual time.
 
 use crate::queue::EventQueue;
-use crate::scenario::{PacingMode, Scenario};
+use crate::scenario::{PacingMode, Rule, Scenario};
 use crate::world::World;
 use compact_str::CompactString;
+use dialer::core::pacer::{AbandonRule, Predictive, PredictiveSettings};
 use dialer::core::{Config, Dialer, NoDialing, Output, Pacer, Preview, Progressive, Ratio, Screening};
 use reports::{AgentInterval, Cdr, Metrics, MetricsBuilder, Time};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -22,6 +23,9 @@ pub enum SimError {
     /// The pacing mode is not built yet.
     #[error("{file}: pacing.mode: \"{mode}\" is not available yet (fix: use preview, progressive, ratio or none)")]
     ModeNotAvailable { file: String, mode: &'static str },
+    /// The pacer refused its settings.
+    #[error("{file}: pacing: {detail}")]
+    Pacing { file: String, detail: String },
 }
 
 /// Counts of one replication that are not records.
@@ -44,8 +48,26 @@ pub fn build_pacer(sc: &Scenario) -> Result<Box<dyn Pacer>, SimError> {
         // ... and a positive ratio.
         PacingMode::Ratio => Box::new(Ratio::new(sc.pacing.ratio).expect("validated: ratio > 0")),
         PacingMode::Vicidial => return Err(SimError::ModeNotAvailable { file: file(), mode: "vicidial" }),
-        PacingMode::Predictive => return Err(SimError::ModeNotAvailable { file: file(), mode: "predictive" }),
+        PacingMode::Predictive => Box::new(
+            Predictive::new(predictive_settings(sc))
+                .map_err(|e| SimError::Pacing { file: file(), detail: e.to_string() })?,
+        ),
     })
+}
+
+/// The predictive pacer's settings from a scenario: its pacing target, its compliance rule, where
+/// the UTC day falls, and the dialer's drop time.
+pub fn predictive_settings(sc: &Scenario) -> PredictiveSettings {
+    const DAY_MS: i64 = 86_400_000;
+    PredictiveSettings {
+        target_abandon: sc.pacing.target_abandon,
+        rule: match sc.compliance.rule {
+            Rule::Fcc => AbandonRule::Fcc,
+            Rule::Ofcom => AbandonRule::Ofcom { amd_fp_share: sc.compliance.amd_fp_share },
+        },
+        day_offset_ms: sc.start.as_millisecond().rem_euclid(DAY_MS) as u64,
+        ..PredictiveSettings::default()
+    }
 }
 
 /// The dialer settings a scenario describes.

@@ -384,7 +384,9 @@ impl Dialer {
 
     /// The person's greeting is over (answer, or AMD verdict): connect to an agent or start waiting.
     fn greeting_done(&mut self, id: CallId, now: Time) {
-        let reserved = self.call_mut(id).agent;
+        let call = self.call_mut(id);
+        let (reserved, dialed, answered) = (call.agent, call.dial, call.answer.unwrap_or(now));
+        self.pacer.needs_agent(dialed, answered, now);
         if let Some(agent) = reserved.or_else(|| self.agents.pop_ready()) {
             self.connect(id, agent, now, None);
             return;

@@ -6,8 +6,10 @@
 //! against a real trunk.
 
 mod fixed;
+pub mod predictive;
 
 pub use fixed::{NoDialing, Preview, Progressive, Ratio};
+pub use predictive::{AbandonRule, Predictive, PredictiveSettings};
 
 use super::calls::{Call, Phase};
 use super::{CallId, CallTable, Time};
@@ -40,6 +42,13 @@ pub trait Pacer: Send {
     /// pacers learn answer rates, ring times and abandons from these.
     fn call_ended(&mut self, cdr: &Cdr) {
         let _ = cdr;
+    }
+
+    /// An outbound call placed at `dialed` and answered at `answered` needs an agent from `now`:
+    /// a live answer (its greeting over), or a machine AMD let through. Its record comes only
+    /// when the call ends, minutes later; pacers that learn answer rates learn them from this.
+    fn needs_agent(&mut self, dialed: Time, answered: Time, now: Time) {
+        let _ = (dialed, answered, now);
     }
 
     /// An agent's interval in one state ended (the same record the dialer writes to the agent log).

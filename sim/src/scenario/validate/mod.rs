@@ -245,10 +245,18 @@ fn pacing(raw: RawPacing) -> Result<Pacing> {
         ));
     }
     let latest_server_time = raw.latest_server_time.as_deref().map(clock_time).transpose()?;
+    let target_abandon = share("pacing.target_abandon", raw.target_abandon, 0.03)?;
+    if target_abandon == 0.0 || target_abandon == 1.0 {
+        return Err(ScenarioError::invalid(
+            "pacing.target_abandon",
+            format!("{target_abandon} leaves an adaptive pacer nothing to aim at"),
+            "give a share above 0 and below 1, such as 0.03",
+        ));
+    }
     Ok(Pacing {
         mode,
         ratio,
-        target_abandon: share("pacing.target_abandon", raw.target_abandon, 0.03)?,
+        target_abandon,
         vicidial_method: raw.vicidial_method.unwrap_or(VicidialMethod::Tapered),
         max_level,
         intensity: finite("pacing.intensity", raw.intensity)?,

@@ -1,0 +1,90 @@
+//! The abandon count of the current compliance period, as the pacer itself can know it: from the
+//! records of its own calls, counted the way the regulator counts (DOMAIN.md; the same periods as
+//! `reports`' compliance section).
+
+use crate::core::Time;
+use reports::{AmdVerdict, Cdr, Direction, Outcome};
+
+const DAY_MS: u64 = 86_400_000;
+
+/// Which regulator's periods and counts the pacer keeps to.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum AbandonRule {
+    /// FCC: abandons / live answers over 30-day periods from the start of the run.
+    Fcc,
+    /// Ofcom: per UTC calendar day, with AMD false positives counted as abandoned calls. A live
+    /// dialer cannot tell a false positive from a machine, so, as DESIGN.md's `amd_fp_share`
+    /// says, it counts this share of its machine verdicts as people.
+    Ofcom {
+        /// Share of AMD machine verdicts assumed to be people (0–1).
+        amd_fp_share: f64,
+    },
+}
+
+/// Live answers and abandons of the current period.
+#[derive(Clone, Debug)]
+pub(super) struct AbandonWindow {
+    rule: AbandonRule,
+    /// Milliseconds past UTC midnight at t = 0 (Ofcom's days).
+    day_offset_ms: u64,
+    period: u64,
+    live: f64,
+    abandons: f64,
+}
+
+impl AbandonWindow {
+    pub(super) fn new(rule: AbandonRule, day_offset_ms: u64) -> AbandonWindow {
+        AbandonWindow { rule, day_offset_ms: day_offset_ms % DAY_MS, period: 0, live: 0.0, abandons: 0.0 }
+    }
+
+    fn period_of(&self, t: Time) -> u64 {
+        match self.rule {
+            AbandonRule::Fcc => t.as_ms() / (30 * DAY_MS),
+            AbandonRule::Ofcom { .. } => (t.as_ms() + self.day_offset_ms) / DAY_MS,
+        }
+    }
+
+    /// Moves to the period of `now`, starting its counts afresh.
+    fn roll(&mut self, now: Time) {
+        let period = self.period_of(now);
+        if period > self.period {
+            *self = AbandonWindow { period, live: 0.0, abandons: 0.0, ..*self };
+        }
+    }
+
+    /// Counts an outbound call's record in the period of its dial.
+    pub(super) fn learn(&mut self, cdr: &Cdr) {
+        if cdr.direction != Direction::Outbound {
+            return;
+        }
+        self.roll(cdr.end_time);
+        if self.period_of(cdr.dial_time) != self.period {
+            return; // placed in a period that has closed
+        }
+        match cdr.outcome {
+            Outcome::Connected => self.live += 1.0,
+            Outcome::Abandoned => {
+                self.live += 1.0;
+                self.abandons += 1.0;
+            }
+            _ => {}
+        }
+        if let AbandonRule::Ofcom { amd_fp_share } = self.rule
+            && cdr.amd == Some(AmdVerdict::Machine)
+        {
+            self.live += amd_fp_share;
+            self.abandons += amd_fp_share;
+        }
+    }
+
+    /// Whether one more abandon now would keep the period's rate at or under `cap`.
+    pub(super) fn can_afford_one_more(&mut self, now: Time, cap: f64) -> bool {
+        self.roll(now);
+        self.abandons + 1.0 <= cap * (self.live + 1.0)
+    }
+
+    /// Abandons of the period beyond `rate` × its live answers (negative when under).
+    pub(super) fn excess_over(&self, rate: f64) -> f64 {
+        self.abandons - rate * self.live
+    }
+}
