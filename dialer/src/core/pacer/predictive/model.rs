@@ -51,7 +51,7 @@ impl RingModel {
             window: VecDeque::new(),
             min_calls: 200,
             max_calls: 3000,
-            max_age_ms: 10 * 60_000,
+            max_age_ms: 5 * 60_000,
             resolved: vec![0; RING_BINS],
             needed: vec![0; RING_BINS],
             answered: 0,
@@ -378,12 +378,12 @@ mod tests {
         }
         m.refresh();
         assert_eq!(m.need_within(0, 10_000), 1.0);
-        // Twenty minutes of no-answers push the live answers out of the ten-minute window.
+        // Twenty minutes of no-answers push the live answers out of the five-minute window.
         for i in 0..1200 {
             feed(&mut m, &Cdr { end_time: Time::from_secs(3005 + i), ..call(25, Outcome::NoAnswer) });
         }
         m.refresh();
-        assert_eq!(m.calls(), 601, "the last ten minutes of calls, one a second, both ends included");
+        assert_eq!(m.calls(), 301, "the last five minutes of calls, one a second, both ends included");
         assert_eq!(m.need_within(0, 10_000), 0.0);
     }
 
