@@ -6,8 +6,10 @@
 //! against a real trunk.
 
 mod fixed;
+mod vicidial;
 
 pub use fixed::{NoDialing, Preview, Progressive, Ratio};
+pub use vicidial::{Vicidial, VicidialMethod, VicidialSettings, VicidialSettingsError};
 
 use super::calls::{Call, Phase};
 use super::{CallId, CallTable, Time};
