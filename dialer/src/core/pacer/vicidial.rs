@@ -139,7 +139,10 @@
 //!   than 50 calls.
 //! - **The 1.0 floor**: the level never goes below one line per agent, and those lines are never
 //!   reserved to an agent: the adaptive methods cannot fall back to progressive dialing, which is
-//!   what small teams do to stop abandoning.
+//!   what small teams do to stop abandoning. In the simulator's world, where agents' states are
+//!   seen at once and nobody pauses during a ring, a level of 1.0 loses nothing without inbound
+//!   traffic; when inbound callers take the agents calls were placed for, a five-agent team at the
+//!   floor abandons several percent of its live answers (`sim/tests/vicidial.rs`).
 //! - Also: the bad-minute rule measures drops against all calls, so with 30 % live answers it can
 //!   never fire; the taper does nothing until ten hours before `latest_server_time` and then
 //!   compounds; adjustments use drop statistics up to a minute old.
