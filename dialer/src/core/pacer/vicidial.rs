@@ -458,10 +458,13 @@ impl Vicidial {
 
     /// The auto-dial loop: how many calls to start now.
     fn calls_to_place(&self, view: &PacerView<'_>) -> u32 {
-        let (mut ready, mut talking) = (0u32, 0u32);
+        // Reserved agents (VICIdial's `QUEUE`: a call is on its way to them) count among the
+        // agents but are not ready; their calls are among the ringing ones.
+        let (mut ready, mut reserved, mut talking) = (0u32, 0u32, 0u32);
         for agent in view.agents.iter().flatten() {
             match agent.state {
-                AgentState::Ready | AgentState::Reserved => ready += 1,
+                AgentState::Ready => ready += 1,
+                AgentState::Reserved => reserved += 1,
                 AgentState::Talk | AgentState::Machine => talking += 1,
                 AgentState::Preview | AgentState::Wrap | AgentState::Paused => {}
             }
@@ -469,7 +472,7 @@ impl Vicidial {
         let goal = if self.settings.available_only {
             self.level * f64::from(ready) + f64::from(talking)
         } else {
-            self.level * f64::from(ready + talking)
+            self.level * f64::from(ready + reserved + talking)
         };
         let in_progress = i64::from(view.ringing + view.amd_pending + view.waiting + talking);
         let start = (goal.round_ties_even() as i64 - in_progress).max(0);

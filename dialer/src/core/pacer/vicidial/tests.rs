@@ -517,9 +517,15 @@ fn the_level_becomes_calls_as_in_auto_dial() {
     let idle = PacerView { lines_free: Some(5), ..view_at(Time::from_ms(2500), sampled(7, 2, 0), &team) };
     assert_eq!(at(two.clone(), &idle), Plan::Start(5));
     // available_only_ratio_tally = Y: goal 2.0 × 2 ready + 3 talking = 7 < 9 in progress: 0.
-    let only = VicidialSettings { available_only: true, ..two };
+    let only = VicidialSettings { available_only: true, ..two.clone() };
     assert_eq!(at(only.clone(), &busy(None)), Plan::Start(0));
-    assert_eq!(at(only, &idle), Plan::Start(4), "2.0 × 2 + 3 − 3");
+    assert_eq!(at(only.clone(), &idle), Plan::Start(4), "2.0 × 2 + 3 − 3");
+    // A reserved agent (a call on its way to it, ringing) counts among the agents, not as ready:
+    // 2.0 × (1 + 1) − 1 ringing = 3, and with available_only 2.0 × 1 − 1 = 1.
+    let queued = agents(&[(AgentState::Ready, 1), (AgentState::Reserved, 1)]);
+    let one_ringing = PacerView { ringing: 1, ..view_at(Time::from_ms(2500), sampled(2, 1, 0), &queued) };
+    assert_eq!(at(two.clone(), &one_ringing), Plan::Start(3));
+    assert_eq!(at(only, &one_ringing), Plan::Start(1));
     // Ties round to even, like Perl's sprintf: 1.5 × 5 = 7.5 → 8, 1.5 × 3 = 4.5 → 4.
     let half = settings(VicidialMethod::Tapered, 1.5);
     let ready = |n| agents(&[(AgentState::Ready, n)]);
