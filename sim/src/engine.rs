@@ -1,11 +1,14 @@
 //! One replication: the event loop that drives the dialer core and the world in virtual time.
 
 use crate::queue::EventQueue;
-use crate::scenario::{PacingMode, Rule, Scenario};
+use crate::scenario::{self, PacingMode, Rule, Scenario};
 use crate::world::World;
 use compact_str::CompactString;
 use dialer::core::pacer::{AbandonRule, Predictive, PredictiveSettings};
-use dialer::core::{Config, Dialer, NoDialing, Output, Pacer, Preview, Progressive, Ratio, Screening};
+use dialer::core::{
+    Config, Dialer, NoDialing, Output, Pacer, Preview, Progressive, Ratio, Screening, Vicidial, VicidialMethod,
+    VicidialSettings,
+};
 use reports::{AgentInterval, Cdr, Metrics, MetricsBuilder, Time};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -20,9 +23,6 @@ pub trait Sink {
 /// A scenario the simulator cannot run as asked (beyond what file validation catches).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum SimError {
-    /// The pacing mode is not built yet.
-    #[error("{file}: pacing.mode: \"{mode}\" is not available yet (fix: use preview, progressive, ratio or none)")]
-    ModeNotAvailable { file: String, mode: &'static str },
     /// The pacer refused its settings.
     #[error("{file}: pacing: {detail}")]
     Pacing { file: String, detail: String },
@@ -47,7 +47,8 @@ pub fn build_pacer(sc: &Scenario) -> Result<Box<dyn Pacer>, SimError> {
         PacingMode::Preview => Box::new(Preview),
         // ... and a positive ratio.
         PacingMode::Ratio => Box::new(Ratio::new(sc.pacing.ratio).expect("validated: ratio > 0")),
-        PacingMode::Vicidial => return Err(SimError::ModeNotAvailable { file: file(), mode: "vicidial" }),
+        // ... and settings VICIdial accepts (the pacer's own checks are no stricter).
+        PacingMode::Vicidial => Box::new(Vicidial::new(vicidial_settings(sc)).expect("validated: vicidial settings")),
         PacingMode::Predictive => Box::new(
             Predictive::new(predictive_settings(sc))
                 .map_err(|e| SimError::Pacing { file: file(), detail: e.to_string() })?,
@@ -67,6 +68,32 @@ pub fn predictive_settings(sc: &Scenario) -> PredictiveSettings {
         },
         day_offset_ms: sc.start.as_millisecond().rem_euclid(DAY_MS) as u64,
         ..PredictiveSettings::default()
+    }
+}
+
+/// The VICIdial pacer's settings from a scenario's `[pacing]` keys and its `start` (the server clock,
+/// UTC, at t = 0; any fraction of a second is dropped).
+pub fn vicidial_settings(sc: &Scenario) -> VicidialSettings {
+    let p = &sc.pacing;
+    // Validated as "HH:MM" on a 24-hour clock, so the parses cannot fail.
+    let latest = p.latest_server_time.as_deref().map(|hhmm| {
+        let (h, m) = hhmm.split_once(':').expect("validated: HH:MM");
+        h.parse::<u32>().expect("validated: hours") * 3600 + m.parse::<u32>().expect("validated: minutes") * 60
+    });
+    VicidialSettings {
+        method: match p.vicidial_method {
+            scenario::VicidialMethod::HardLimit => VicidialMethod::HardLimit,
+            scenario::VicidialMethod::Tapered => VicidialMethod::Tapered,
+            scenario::VicidialMethod::Average => VicidialMethod::Average,
+        },
+        target_abandon: p.target_abandon,
+        max_level: p.max_level,
+        intensity: p.intensity,
+        dl_diff_target: p.dl_diff_target,
+        latest_server_time: latest,
+        // Below 86 400, so the cast is exact.
+        start_of_day_s: sc.start.as_second().rem_euclid(86_400) as u32,
+        ..VicidialSettings::default()
     }
 }
 

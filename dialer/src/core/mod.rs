@@ -34,7 +34,10 @@ pub use dialer::{Config, Dialer, InputError, MAX_AGENT_ID, Screening};
 pub use ids::{AgentId, CallId, LeadId};
 pub use io::{Input, Output, Rejection};
 pub use leads::{Endless, Lead, LeadSource, e164};
-pub use pacer::{AgentView, NoDialing, Pacer, PacerView, Plan, Preview, Progressive, Ratio, RingingCall, RingingCalls};
+pub use pacer::{
+    AgentView, NoDialing, Pacer, PacerView, Plan, Preview, Progressive, Ratio, RingingCall, RingingCalls, Vicidial,
+    VicidialMethod, VicidialSettings, VicidialSettingsError,
+};
 pub use reports::Time;
 pub use table::CallTable;
 

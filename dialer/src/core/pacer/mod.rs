@@ -7,9 +7,11 @@
 
 mod fixed;
 pub mod predictive;
+mod vicidial;
 
 pub use fixed::{NoDialing, Preview, Progressive, Ratio};
 pub use predictive::{AbandonRule, Predictive, PredictiveSettings};
+pub use vicidial::{Vicidial, VicidialMethod, VicidialSettings, VicidialSettingsError};
 
 use super::calls::{Call, Phase};
 use super::{CallId, CallTable, Time};
