@@ -2,7 +2,7 @@
 //! formatting of tick labels.
 
 use super::FONT;
-use plotters::coord::Shift;
+use plotters::coord::{CoordTranslate, Shift};
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 
@@ -38,8 +38,47 @@ pub(crate) struct LegendItem {
     pub name: String,
     pub colour: RGBColor,
     pub dashed: bool,
-    pub marker: bool,
+    pub marker: Option<Marker>,
     pub width: u32,
+}
+
+/// The shape that marks a series' points, so that series at the same place stay visible.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Marker {
+    /// A filled dot.
+    Dot,
+    /// An open square, larger than a dot: a dot inside it still shows.
+    Square,
+    /// A filled triangle.
+    Triangle,
+    /// A cross.
+    Cross,
+}
+
+impl Marker {
+    /// The marker of series `i`.
+    pub(crate) fn of(i: usize) -> Marker {
+        [Marker::Dot, Marker::Square, Marker::Triangle, Marker::Cross][i % 4]
+    }
+
+    /// Draws the marker centred on `at` (in the area's coordinates).
+    pub(crate) fn draw<DB: DrawingBackend, CT: CoordTranslate>(
+        self,
+        area: &DrawingArea<DB, CT>,
+        at: CT::From,
+        colour: RGBColor,
+    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>>
+    where
+        CT::From: Clone,
+    {
+        let c = || EmptyElement::at(at.clone());
+        match self {
+            Marker::Dot => area.draw(&(c() + Circle::new((0, 0), 4, colour.filled()))),
+            Marker::Square => area.draw(&(c() + Rectangle::new([(-6, -6), (6, 6)], colour.stroke_width(2)))),
+            Marker::Triangle => area.draw(&(c() + TriangleMarker::new((0, 0), 6, colour.filled()))),
+            Marker::Cross => area.draw(&(c() + Cross::new((0, 0), 5, colour.stroke_width(2)))),
+        }
+    }
 }
 
 const TITLE_PX: u32 = 26;
@@ -91,8 +130,8 @@ pub(crate) fn header<DB: DrawingBackend>(
             } else {
                 head.draw(&PathElement::new(vec![(x, mid), (x + SAMPLE, mid)], style))?;
             }
-            if item.marker {
-                head.draw(&Circle::new((x + SAMPLE / 2, mid), 5, item.colour.filled()))?;
+            if let Some(marker) = item.marker {
+                marker.draw(&head, (x + SAMPLE / 2, mid), item.colour)?;
             }
             head.draw_text(&item.name, &text(LEGEND_PX, BLACK), (x + SAMPLE + 8, y + 3))?;
         }

@@ -3,7 +3,7 @@
 //! the left, occupancy on the right; one series per pacing mode, its points joined in order of
 //! the varied value, each with 95% confidence whiskers both ways; the cap as a dashed line.
 
-use super::draw::{self, CAP, GREY, LegendItem, PALETTE};
+use super::draw::{self, CAP, GREY, LegendItem, Marker, PALETTE};
 use super::{DrawResult, Figure};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -125,22 +125,46 @@ impl Frontier {
                     [(px.mean, py.mean - py.ci95), (px.mean, py.mean + py.ci95)]
                         .map(|c| EmptyElement::at(c) + PathElement::new(vec![(-4, 0), (4, 0)], thin)),
                 )?;
-                chart.draw_series(std::iter::once(Circle::new((px.mean, py.mean), 4, colour.filled())))?;
+                Marker::of(i).draw(chart.plotting_area(), (px.mean, py.mean), colour)?;
             }
         }
         if self.labelled() {
-            for p in self.points() {
-                let at = (x(p).mean, y(p).mean);
-                let px = chart.backend_coord(&at).0;
-                // Labels right of the point, or left of it near the right edge.
-                let dx = if px + 60 > cap_px.1 { -(8 * p.label.chars().count() as i32) - 6 } else { 7 };
-                chart.draw_series(std::iter::once(
-                    EmptyElement::at(at) + Text::new(p.label.clone(), (dx, -18), draw::text(13, GREY)),
-                ))?;
+            for (i, series) in self.series.iter().enumerate() {
+                for (k, (at, label)) in labels(series, &x, &y).into_iter().enumerate() {
+                    let px = chart.backend_coord(&at).0;
+                    // Labels right of the point, or left of it near the right edge; above and
+                    // below it by turns (series by series too), so that neighbours do not overwrite each
+                    // other.
+                    let dx = if px + 60 > cap_px.1 { -(8 * label.chars().count() as i32) - 8 } else { 9 };
+                    let dy = if (k + i) % 2 == 0 { -20 } else { 5 };
+                    chart.draw_series(std::iter::once(
+                        EmptyElement::at(at) + Text::new(label, (dx, dy), draw::text(13, GREY)),
+                    ))?;
+                }
             }
         }
         Ok(())
     }
+}
+
+/// Where to write which label: one per point, except that points of a series at the same place
+/// (a setting the mode ignores, such as the ratio in progressive mode) share one label, `first–last`.
+fn labels(
+    series: &FrontierSeries,
+    x: &impl Fn(&FrontierPoint) -> Estimate,
+    y: &impl Fn(&FrontierPoint) -> Estimate,
+) -> Vec<((f64, f64), String)> {
+    let mut out: Vec<((f64, f64), String, String)> = Vec::new();
+    for p in &series.points {
+        let at = (x(p).mean, y(p).mean);
+        match out.last_mut() {
+            Some((last, _, end)) if *last == at => *end = p.label.clone(),
+            _ => out.push((at, p.label.clone(), p.label.clone())),
+        }
+    }
+    out.into_iter()
+        .map(|(at, first, last)| (at, if first == last { first } else { format!("{first}–{last}") }))
+        .collect()
 }
 
 impl Figure for Frontier {
@@ -162,14 +186,14 @@ impl Figure for Frontier {
                 name: s.name.clone(),
                 colour: PALETTE[i % PALETTE.len()],
                 dashed: false,
-                marker: true,
+                marker: Some(Marker::of(i)),
                 width: 2,
             })
             .chain(std::iter::once(LegendItem {
                 name: format!("{}% abandon cap", draw::tick(self.cap * 100.0, 2)),
                 colour: CAP,
                 dashed: true,
-                marker: false,
+                marker: None,
                 width: 2,
             }))
             .collect();

@@ -111,14 +111,14 @@ impl Figure for LineChart {
                 name: l.name.clone(),
                 colour: l.stroke.colour(),
                 dashed: matches!(l.stroke, Stroke::Dashed(_)),
-                marker: false,
+                marker: None,
                 width: l.stroke.width() + 1,
             })
             .chain(self.guides.iter().map(|g| LegendItem {
                 name: g.label.clone(),
                 colour: CAP,
                 dashed: true,
-                marker: false,
+                marker: None,
                 width: 2,
             }))
             .collect();

@@ -34,6 +34,9 @@ pub enum PlotError {
         /// plotters' message.
         message: String,
     },
+    /// The records to plot could not be read.
+    #[error(transparent)]
+    Records(#[from] crate::RecordError),
     /// A plot file could not be written.
     #[error("{}: {source} (fix: check that the directory is writable and the disk has space)", path.display())]
     Io {
@@ -121,4 +124,16 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<(), PlotError> {
         let _ = std::fs::remove_file(&partial);
         PlotError::Io { path: path.to_owned(), source }
     })
+}
+
+/// Draws the plots of the run whose records are `dir/cdr.csv` and `dir/agents.csv` (see
+/// [`run_plots`]) and writes each as `dir/STEM.svg` and `dir/STEM.png`. `name` titles them; `cap`
+/// is the abandon-rate cap. Returns the paths written.
+pub fn write_run_plots(dir: &Path, name: &str, cap: f64) -> Result<Vec<PathBuf>, PlotError> {
+    let series = crate::timeseries::TimeSeries::from_files(&dir.join("cdr.csv"), &dir.join("agents.csv"))?;
+    let mut written = Vec::new();
+    for (stem, chart) in run_plots(&series, name, cap) {
+        written.extend(write(dir, stem, &render(&chart)?)?);
+    }
+    Ok(written)
 }

@@ -61,9 +61,13 @@ impl Sweep {
         let first = self.points.first();
         let replications = first.map_or(0, |p| p.runs.len());
         let ofcom = first.is_some_and(|p| p.abandon_key().ends_with("ofcom"));
-        let mut caption = vec![format!(
-            "Each point: the mean of {replications} replication(s) with the same seeds at every point; whiskers: 95% confidence intervals."
-        )];
+        let mut caption = vec![if replications > 1 {
+            format!(
+                "Each point: the mean of {replications} replications, with the same seeds at every point; whiskers: 95% confidence intervals."
+            )
+        } else {
+            "Each point: one replication, with the same seed at every point (no confidence intervals: use --replications 2 or more).".to_owned()
+        }];
         caption.push(match order {
             Some(k) => format!("Points are joined in order of {} and labelled with its value.", self.keys[k]),
             None => "One point per pacing mode.".to_owned(),

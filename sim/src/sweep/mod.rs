@@ -3,7 +3,7 @@
 //!
 //! ```no_run
 //! use sim::sweep::{Plan, Vary};
-//! use std::path::Path;
+//! use std::path::{Path, PathBuf};
 //! let varies = [Vary::parse("pacing.ratio=1..3:0.5")?, Vary::parse("pacing.mode=ratio,progressive")?];
 //! let plan = Plan::new(Path::new("scenarios/reference-ratio2.toml"), &["replications=10".into()], &varies)?;
 //! let sweep = plan.run(None)?;
@@ -25,7 +25,7 @@ use crate::engine::SimError;
 use crate::scenario::{self, PacingMode, Rule, Scenario, ScenarioError};
 use reports::Metrics;
 use serde_json::Value;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicU64;
 
 pub use csv::MAIN_METRICS;
@@ -272,6 +272,32 @@ impl Sweep {
             })
             .collect();
         serde_json::json!({ "scenario": self.name(), "keys": self.keys, "points": points })
+    }
+}
+
+/// Why a sweep's files could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    /// `sweep.csv` (or the directory) could not be written.
+    #[error(transparent)]
+    Csv(#[from] crate::replicate::RunError),
+    /// The frontier could not be drawn or written.
+    #[error(transparent)]
+    Plot(#[from] reports::plot::PlotError),
+}
+
+impl Sweep {
+    /// Writes `dir/sweep.csv`, `dir/frontier.svg` and `dir/frontier.png` (creating `dir`), each
+    /// file appearing only when complete. Returns the paths written.
+    pub fn write_files(&self, dir: &Path) -> Result<Vec<PathBuf>, OutputError> {
+        std::fs::create_dir_all(dir)
+            .map_err(|source| crate::replicate::RunError::Io { path: dir.to_owned(), source })?;
+        let csv = dir.join("sweep.csv");
+        crate::replicate::write_atomically(&csv, |w| self.write_csv(w))?;
+        let frontier = reports::plot::render(&self.frontier())?;
+        let mut written = vec![csv];
+        written.extend(reports::plot::write(dir, "frontier", &frontier)?);
+        Ok(written)
     }
 }
 
