@@ -61,6 +61,9 @@ pub fn run_plots(ts: &TimeSeries, name: &str, cap: f64) -> Vec<(&'static str, Li
             line("since the start", zip(&end, ts.cumulative_abandon_rate(), 100.0), Stroke::Solid(6)),
         ],
     );
+    if ts.bins.iter().all(|b| b.live_answers == 0) {
+        abandon.caption.push("This run has no outbound live answer, so there is no abandon rate to draw.".to_owned());
+    }
     abandon
         .guides
         .push(Guide { y: cap * 100.0, label: format!("{}% cap (FCC, Ofcom)", super::draw::tick(cap * 100.0, 2)) });
@@ -108,9 +111,13 @@ pub fn run_plots(ts: &TimeSeries, name: &str, cap: f64) -> Vec<(&'static str, Li
     }
     let calls = chart(
         format!("{name}: calls in flight"),
-        vec![format!(
-            "Mean number of calls in each stage, per {bin}. \"Waiting for an agent\" runs from the answer (AMD analysis included) to the agent or the hang-up."
-        )],
+        vec![if any(|b| b.answered_waiting_ms) {
+            format!(
+                "Mean number of calls in each stage, per {bin}. \"Waiting for an agent\" runs from the answer (AMD analysis included) to the agent or the hang-up."
+            )
+        } else {
+            format!("Mean number of calls in each stage, per {bin}. Stages no call went through are left out.")
+        }],
         "calls (mean number in flight)",
         call_lines,
     );
@@ -176,6 +183,7 @@ mod tests {
         }
         assert_eq!(plots[0].1.guides, [Guide { y: 3.0, label: "3% cap (FCC, Ofcom)".into() }]);
         assert_eq!(plots[0].1.lines[0].name, "rolling 30 min");
+        assert!(plots[0].1.caption.iter().any(|c| c.contains("no outbound live answer")), "says why it is empty");
         assert_eq!(duration_text(86_400_000), "1 day");
         assert_eq!(duration_text(10_000), "10 s");
     }
