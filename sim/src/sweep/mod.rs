@@ -242,7 +242,8 @@ impl PointResult {
 }
 
 impl Sweep {
-    /// The scenario's name (that of the first point: a sweep may not vary `name`, it would be odd).
+    /// The scenario's name, for titles: that of the first point (a sweep that varies `name` is
+    /// titled by its first value).
     pub fn name(&self) -> &str {
         self.points.first().map_or("sweep", |p| p.scenario.name.as_str())
     }
