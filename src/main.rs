@@ -1,8 +1,10 @@
 //! `dialer`: the command line of dialkit. A thin layer: parse, validate into a config, call one
 //! library function, print. The work lives in the `dialer`, `sim` and `reports` crates.
 
+mod check;
 mod progress;
 mod simulate;
+mod sweep;
 mod table;
 
 use clap::{Parser, Subcommand};
@@ -10,6 +12,8 @@ use std::process::ExitCode;
 
 /// Everything went as asked.
 const EXIT_OK: u8 = 0;
+/// A check ran and a bound failed.
+const EXIT_FAILED: u8 = 1;
 /// Bad input or usage: nothing was run and nothing written (clap uses 2 for usage errors too).
 const EXIT_BAD_INPUT: u8 = 2;
 
@@ -18,7 +22,13 @@ const EXIT_BAD_INPUT: u8 = 2;
     name = "dialer",
     version,
     about = "Outbound call-centre toolkit: simulate pacing, load-test SIP, run campaigns",
-    after_help = "Examples:\n  dialer simulate scenarios/reference-ratio2.toml --out out/reference\n  dialer simulate scenarios/small-team-5.toml --replications 40 --json"
+    after_help = "Examples:
+  dialer simulate scenarios/reference-ratio2.toml --out out/reference --plots
+  dialer simulate scenarios/small-team-5.toml --replications 40 --json
+  dialer sweep scenarios/reference-ratio2.toml --vary pacing.ratio=1..3:0.25 --replications 10 --out out/sweep
+  dialer check scenarios/
+
+Exit codes: 0 ok, 1 a checked bound failed, 2 bad input or usage."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -27,17 +37,23 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Simulate a scenario: metrics, CDRs and the agent log of a virtual campaign.
+    /// Simulate a scenario: metrics, CDRs, the agent log and plots of a virtual campaign.
     Simulate(simulate::Args),
+    /// Run a scenario over a grid of settings: sweep.csv and the abandon/talk-time frontier.
+    Sweep(sweep::Args),
+    /// Check scenarios' [expect] bounds over their replications; exit 1 if one fails.
+    Check(check::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Simulate(args) => args.exec(),
+        Command::Simulate(args) => args.exec().map(|()| EXIT_OK),
+        Command::Sweep(args) => args.exec().map(|()| EXIT_OK),
+        Command::Check(args) => args.exec().map(|passed| if passed { EXIT_OK } else { EXIT_FAILED }),
     };
     match result {
-        Ok(()) => ExitCode::from(EXIT_OK),
+        Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("error: {}", describe(&e));
             ExitCode::from(EXIT_BAD_INPUT)

@@ -123,6 +123,51 @@ pub fn write_summary(w: &mut impl Write, name: &str, summary: &Value) -> io::Res
     Ok(())
 }
 
+/// Writes rows under a header, each column as wide as its widest cell, indented by two spaces;
+/// columns from `numeric_from` on are aligned right (numbers), the others left.
+pub fn write_grid(w: &mut impl Write, header: &[String], rows: &[Vec<String>], numeric_from: usize) -> io::Result<()> {
+    let columns = header.len();
+    let width = |i: usize| {
+        rows.iter().map(|r| r.get(i).map_or(0, |c| c.chars().count())).max().unwrap_or(0).max(header[i].chars().count())
+    };
+    let widths: Vec<usize> = (0..columns).map(width).collect();
+    let line = |cells: &[String]| {
+        let mut text = String::from(" ");
+        for (i, cell) in cells.iter().enumerate() {
+            let pad = widths[i].saturating_sub(cell.chars().count());
+            text.push(' ');
+            if i >= numeric_from {
+                text.push_str(&" ".repeat(pad));
+                text.push_str(cell);
+            } else {
+                text.push_str(cell);
+                text.push_str(&" ".repeat(pad));
+            }
+            text.push(' ');
+        }
+        text.trim_end().to_owned()
+    };
+    writeln!(w, "{}", line(header))?;
+    for row in rows {
+        writeln!(w, "{}", line(row))?;
+    }
+    Ok(())
+}
+
+/// A number for a table: whole numbers as such, others to about four significant figures.
+pub fn number(x: f64) -> String {
+    if !x.is_finite() {
+        return "-".to_owned();
+    }
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        return format!("{x:.0}");
+    }
+    let magnitude = x.abs().log10().floor() as i32;
+    let decimals = (3 - magnitude).clamp(0, 6) as usize;
+    let text = format!("{x:.decimals$}");
+    if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.').to_owned() } else { text }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,5 +190,24 @@ mod tests {
         assert!(text.contains("busy / no answer / invalid   100 / 400 / 0"), "{text}");
         assert!(text.contains("occupancy                    85.00%"), "{text}");
         assert!(!text.contains("inbound"), "no inbound traffic, no inbound section: {text}");
+    }
+
+    #[test]
+    fn grids_align_text_left_and_numbers_right() {
+        let header = ["key".to_owned(), "value".to_owned()];
+        let rows = vec![vec!["a".to_owned(), "1".to_owned()], vec!["long key".to_owned(), "12.5".to_owned()]];
+        let mut out = Vec::new();
+        write_grid(&mut out, &header, &rows, 1).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), "  key       value\n  a             1\n  long key   12.5\n");
+    }
+
+    #[test]
+    fn numbers_keep_about_four_figures() {
+        assert_eq!(number(0.769_123), "0.7691");
+        assert_eq!(number(0.012_345), "0.01235");
+        assert_eq!(number(1980.35), "1980");
+        assert_eq!(number(42.0), "42");
+        assert_eq!(number(0.5), "0.5");
+        assert_eq!(number(f64::NAN), "-");
     }
 }

@@ -9,6 +9,8 @@
 //! - [`MetricsBuilder`] streams records into [`Metrics`] without keeping them.
 //! - [`CdrWriter`], [`AgentWriter`] write the files; [`CdrReader`], [`AgentReader`] read them
 //!   back, strictly; [`metrics_from_files`] does both ends at once.
+//! - [`timeseries::TimeSeries`] cuts a run's records into bins of time, and [`plot`] draws
+//!   them (and a sweep's frontier) as SVG and PNG.
 //! - [`summarize`] turns the metrics of several replications into means, 95 % half-widths
 //!   ([`student_t_975`]) and the runs; [`metric_value`] fetches one figure by its dotted key.
 //!
@@ -44,12 +46,14 @@
 
 mod files;
 mod metrics;
+pub mod plot;
 mod record;
 mod student_t;
 mod summary;
 #[cfg(test)]
 mod test_records;
 mod time;
+pub mod timeseries;
 
 pub use files::{
     AGENT_COLUMNS, AgentReader, AgentWriter, CDR_COLUMNS, CdrReader, CdrWriter, RecordError, WriteError,
