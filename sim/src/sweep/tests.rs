@@ -73,8 +73,8 @@ fn bad_points_and_grids_are_refused_before_running() {
     let e = Plan::new(&path, &[], &varies(&["pacing.ratio=1", "pacing.ratio=2"])).expect_err("twice").to_string();
     assert!(e.contains("varied twice"), "{e}");
     assert!(matches!(Plan::new(&path, &[], &[]), Err(SweepError::NoVary)));
-    let e = Plan::new(&path, &[], &varies(&["pacing.mode=predictive"])).expect_err("not built").to_string();
-    assert!(e.contains("sweep point pacing.mode=predictive") && e.contains("not available"), "{e}");
+    let e = Plan::new(&path, &[], &varies(&["pacing.target_abandon=0.03,0"])).expect_err("a zero target").to_string();
+    assert!(e.contains("sweep point pacing.target_abandon=0") && e.contains("above 0"), "{e}");
     let big = varies(&["a=1..1000:1", "b=1..1000:1"]);
     assert!(matches!(Plan::new(&path, &[], &big), Err(SweepError::TooLarge { points: 1_000_000 })));
     let e = Plan::new(&dir.path().join("none.toml"), &[], &varies(&["pacing.ratio=2"])).expect_err("no file");
