@@ -158,6 +158,9 @@ pub struct Dialer {
     stopped: bool,
     /// The time of the last input, to check that time never goes back.
     last_input: Time,
+    /// What [`Dialer::poll_timeout`] answers: worked out at the end of each input, the only time
+    /// timers are set or the pacer changes.
+    next_timeout: Option<Time>,
 }
 
 /// The largest agent id the core accepts: agent tables are indexed by id, so a stray id from a
@@ -171,6 +174,7 @@ const SPARE_RECORDS: usize = 64;
 impl Dialer {
     /// A dialer with no agents logged in and no calls.
     pub fn new(config: Config, pacer: Box<dyn Pacer>) -> Dialer {
+        let next_timeout = pacer.wakeup();
         Dialer {
             config,
             pacer,
@@ -186,6 +190,7 @@ impl Dialer {
             spare: Vec::new(),
             stopped: false,
             last_input: Time::ZERO,
+            next_timeout,
         }
     }
 
@@ -226,13 +231,9 @@ impl Dialer {
     }
 
     /// When the dialer next needs [`Input::Timeout`], if ever.
+    #[inline]
     pub fn poll_timeout(&self) -> Option<Time> {
-        let timer = self.timers.next().map(|(t, _)| t);
-        let pacer = if self.stopped { None } else { self.pacer.wakeup() };
-        match (timer, pacer) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        self.next_timeout
     }
 
     /// Lines in use now (outbound and inbound calls in flight).
@@ -343,6 +344,12 @@ impl Dialer {
         }
         self.pace(now);
         self.purge_stale_timers();
+        let timer = self.timers.next().map(|(t, _)| t);
+        let pacer = if self.stopped { None } else { self.pacer.wakeup() };
+        self.next_timeout = match (timer, pacer) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         Ok(())
     }
 
