@@ -343,8 +343,7 @@ impl Dialer {
             Input::Timeout => self.fire_timers(now),
         }
         self.pace(now);
-        self.purge_stale_timers();
-        let timer = self.timers.next().map(|(t, _)| t);
+        let timer = self.purge_stale_timers();
         let pacer = if self.stopped { None } else { self.pacer.wakeup() };
         self.next_timeout = match (timer, pacer) {
             (Some(a), Some(b)) => Some(a.min(b)),
@@ -526,15 +525,16 @@ impl Dialer {
         }
     }
 
-    /// Drops cancelled timers from the top of the heap so `poll_timeout` does not wake the driver
-    /// for nothing.
-    fn purge_stale_timers(&mut self) {
-        while let Some((_, timer)) = self.timers.next() {
+    /// Drops cancelled timers from the front of the queues so `poll_timeout` does not wake the
+    /// driver for nothing; returns when the first live timer is due.
+    fn purge_stale_timers(&mut self) -> Option<Time> {
+        while let Some((at, timer)) = self.timers.next() {
             if self.timer_live(timer) {
-                break;
+                return Some(at);
             }
             self.timers.pop(timer);
         }
+        None
     }
 
     // ----- agents -------------------------------------------------------------------------------
