@@ -9,7 +9,7 @@ use crate::queue::EventQueue;
 use crate::rng::{Purpose, Stream, Streams, uniform};
 use crate::scenario::{AgentGroup, Scenario};
 use compact_str::CompactString;
-use dialer::core::{AgentId, CallId, CallTable, Input, Output, Rejection, e164};
+use dialer::core::{AgentId, CallId, CallTable, Input, LeadId, Output, Rejection, e164};
 use reports::{AmdVerdict, Party, Time};
 
 /// Something that happens in the world at a given time.
@@ -116,41 +116,46 @@ impl<'s> World<'s> {
     }
 
     /// Reacts to a command of the dialer by scheduling what the world will do about it.
+    #[inline]
     pub fn command(&mut self, output: &Output, now: Time, queue: &mut EventQueue<Event>) {
         match *output {
             Output::Dial { call, lead, .. } => self.dial(call, lead.0, now, queue),
-            Output::Connect { call, agent } => {
-                let Some(wc) = self.calls.get_mut(call) else { return };
-                wc.connected = true;
-                let (callee, key) = (wc.callee, wc.key);
-                let talk = match callee {
-                    Callee::Machine => {
-                        self.sc.agents.machine_handle.sample_ms(&mut self.streams.get(Purpose::MachineHandle, key))
-                    }
-                    Callee::Inbound => {
-                        self.group(agent).talk.sample_ms(&mut self.streams.get(Purpose::InboundTalk, key))
-                    }
-                    _ => self.group(agent).talk.sample_ms(&mut self.streams.get(Purpose::Talk, key)),
-                };
-                queue.schedule(now + talk, Event::TalkEnd(call));
-            }
+            Output::Connect { call, agent } => self.connect(call, agent, now, queue),
             Output::Hangup { call } | Output::Drop { call } | Output::Reject { call } => {
                 self.calls.remove(call);
             }
-            Output::OfferPreview { agent, lead } => {
-                let preview = self
-                    .group(agent)
-                    .preview
-                    .as_ref()
-                    .map_or(0, |d| d.sample_ms(&mut self.streams.get(Purpose::Preview, lead.0)));
-                queue.schedule(now + preview, Event::PreviewEnd(agent));
-            }
-            Output::StartWrap { agent } => {
-                let wrap = self.group(agent).wrap.sample_ms(&mut self.wrap[agent.0 as usize]);
-                queue.schedule(now + wrap, Event::WrapEnd(agent));
-            }
+            Output::OfferPreview { agent, lead } => self.offer_preview(agent, lead, now, queue),
+            Output::StartWrap { agent } => self.start_wrap(agent, now, queue),
             Output::Cdr(_) | Output::AgentInterval(_) => {}
         }
+    }
+
+    fn connect(&mut self, call: CallId, agent: AgentId, now: Time, queue: &mut EventQueue<Event>) {
+        let Some(wc) = self.calls.get_mut(call) else { return };
+        wc.connected = true;
+        let (callee, key) = (wc.callee, wc.key);
+        let talk = match callee {
+            Callee::Machine => {
+                self.sc.agents.machine_handle.sample_ms(&mut self.streams.get(Purpose::MachineHandle, key))
+            }
+            Callee::Inbound => self.group(agent).talk.sample_ms(&mut self.streams.get(Purpose::InboundTalk, key)),
+            _ => self.group(agent).talk.sample_ms(&mut self.streams.get(Purpose::Talk, key)),
+        };
+        queue.schedule(now + talk, Event::TalkEnd(call));
+    }
+
+    fn offer_preview(&mut self, agent: AgentId, lead: LeadId, now: Time, queue: &mut EventQueue<Event>) {
+        let preview = self
+            .group(agent)
+            .preview
+            .as_ref()
+            .map_or(0, |d| d.sample_ms(&mut self.streams.get(Purpose::Preview, lead.0)));
+        queue.schedule(now + preview, Event::PreviewEnd(agent));
+    }
+
+    fn start_wrap(&mut self, agent: AgentId, now: Time, queue: &mut EventQueue<Event>) {
+        let wrap = self.group(agent).wrap.sample_ms(&mut self.wrap[agent.0 as usize]);
+        queue.schedule(now + wrap, Event::WrapEnd(agent));
     }
 
     fn dial(&mut self, call: CallId, lead: u64, now: Time, queue: &mut EventQueue<Event>) {
