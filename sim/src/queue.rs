@@ -118,9 +118,7 @@ impl<E: Copy> EventQueue<E> {
         assert!(time >= self.now, "event scheduled at {time}, before the clock ({})", self.now);
         let t = time.as_ms();
         if t < self.last {
-            // After equal times already there: first in, first out.
-            let at = self.early.partition_point(|(e, _)| *e <= t);
-            self.early.insert(at, (t, event));
+            self.schedule_early(t, event);
         } else {
             let node = Node { t, event, next: NIL };
             let i = match self.free {
@@ -137,6 +135,14 @@ impl<E: Copy> EventQueue<E> {
             self.link(i, t);
         }
         self.len += 1;
+    }
+
+    /// Schedules an event before `last` (rare: see the module's doc).
+    #[inline(never)]
+    fn schedule_early(&mut self, t: u64, event: E) {
+        // After equal times already there: first in, first out.
+        let at = self.early.partition_point(|(e, _)| *e <= t);
+        self.early.insert(at, (t, event));
     }
 
     /// Puts node `i`, due at `t` (≥ `last`), in its list.
