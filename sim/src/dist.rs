@@ -450,10 +450,13 @@ impl<'de> Deserialize<'de> for DurationText {
 }
 
 /// Rounds a non-negative number of milliseconds to the nearest whole one. Negative and NaN
-/// give 0 and +∞ gives `u64::MAX` (the `as` cast saturates), so no branch is needed.
+/// give 0 and +∞ gives `u64::MAX`, as a saturating `as` cast does.
 #[inline]
 pub(crate) fn round_ms(ms: f64) -> u64 {
-    (ms + 0.5) as u64
+    let x = ms + 0.5;
+    // `x as u64`, saturating (NaN and negatives give 0), through the signed conversion where it
+    // is exact: x86-64 converts to signed integers in one instruction, to unsigned ones in several.
+    if x < 9_223_372_036_854_775_808.0 { (x as i64).max(0) as u64 } else { x as u64 }
 }
 
 fn duration_ms(d: Duration) -> f64 {
@@ -539,6 +542,32 @@ fn gamma_fn(x: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rounding_to_milliseconds_is_a_saturating_cast_of_the_half_up_value() {
+        for ms in [
+            0.0,
+            0.49,
+            0.5,
+            1.5,
+            2.5,
+            179_999.5,
+            -0.2,
+            -0.5,
+            -0.7,
+            -3.0,
+            1e15,
+            9.2e18,
+            9.3e18,
+            1.9e19,
+            1e30,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+        ] {
+            assert_eq!(round_ms(ms), (ms + 0.5) as u64, "{ms}");
+        }
+    }
     use rand_pcg::Pcg64Mcg;
 
     const N: usize = 200_000;

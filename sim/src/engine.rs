@@ -117,13 +117,15 @@ struct Warmup<'a, S: Sink> {
 }
 
 impl<S: Sink> Warmup<'_, S> {
-    fn record(&mut self, output: &Output) {
-        match output {
-            Output::Cdr(cdr) if cdr.dial_time >= self.from => self.sink.cdr(cdr),
-            Output::AgentInterval(iv) if iv.end > self.from => {
-                self.sink.interval(&AgentInterval { start: iv.start.max(self.from), ..*iv })
-            }
-            _ => {}
+    fn cdr(&mut self, cdr: &Cdr) {
+        if cdr.dial_time >= self.from {
+            self.sink.cdr(cdr);
+        }
+    }
+
+    fn interval(&mut self, iv: &AgentInterval) {
+        if iv.end > self.from {
+            self.sink.interval(&AgentInterval { start: iv.start.max(self.from), ..*iv });
         }
     }
 }
@@ -179,10 +181,13 @@ pub fn run<S: Sink>(
             panic!("simulation model fault at {now}: {e}");
         }
         while let Some(output) = dialer.poll_output() {
-            world.command(&output, now, &mut queue);
-            sink.record(&output);
-            if let Output::Cdr(record) = output {
-                dialer.recycle(record);
+            match output {
+                Output::Cdr(record) => {
+                    sink.cdr(&record);
+                    dialer.recycle(record);
+                }
+                Output::AgentInterval(interval) => sink.interval(&interval),
+                command => world.command(&command, now, &mut queue),
             }
         }
         if let Some((event, inbound)) = event {

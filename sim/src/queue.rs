@@ -16,6 +16,9 @@
 //! of the dialer's own timers first, and the world may schedule an event before `last`; such an
 //! event is earlier than everything in the wheel, and waits in a small sorted `early` list that is
 //! served first. It is rare (new events are usually seconds ahead) and keeps order exact.
+//!
+//! Slots are linked lists threaded through one pool of nodes, not vectors: moving an event down
+//! the wheel relinks it without copying it, and no slot owns an allocation of its own.
 
 use reports::Time;
 use std::collections::VecDeque;
@@ -31,16 +34,53 @@ fn place(t: u64, last: u64) -> (usize, usize) {
     (level, (t >> (8 * level)) as usize & (SLOTS - 1))
 }
 
+/// No node.
+const NIL: u32 = u32::MAX;
+
+/// An event waiting in the wheel, and the next one in its list.
+#[derive(Clone, Copy)]
+struct Node<E> {
+    t: u64,
+    event: E,
+    next: u32,
+}
+
+/// A list of nodes in scheduling order: first and last ([`NIL`] when empty).
+#[derive(Clone, Copy)]
+struct List {
+    head: u32,
+    tail: u32,
+}
+
+const EMPTY: List = List { head: NIL, tail: NIL };
+
+impl List {
+    /// Appends node `i` (whose `next` is [`NIL`]).
+    #[inline]
+    fn push<E>(&mut self, nodes: &mut [Node<E>], i: u32) {
+        match self.tail {
+            NIL => self.head = i,
+            tail => nodes[tail as usize].next = i,
+        }
+        self.tail = i;
+    }
+}
+
 /// A min-queue of future events with a virtual clock: time only moves forward.
 pub struct EventQueue<E> {
     /// Events scheduled before `last` after a peek moved it, by time, then scheduling order.
     early: VecDeque<(u64, E)>,
+    /// Every event in the wheel; the nodes not in a list are chained from `free`.
+    nodes: Vec<Node<E>>,
+    free: u32,
     /// Events due at `last`, in scheduling order.
-    current: VecDeque<E>,
-    /// `slots[level * SLOTS + slot]`: events and their times.
-    slots: Vec<Vec<(u64, E)>>,
+    current: List,
+    /// `slots[level * SLOTS + slot]`: events in scheduling order.
+    slots: Box<[List; LEVELS * SLOTS]>,
     /// Per level, a bit per occupied slot.
     occupied: [[u64; SLOTS / 64]; LEVELS],
+    /// A bit per level with an occupied slot.
+    levels: u8,
     /// The instant the wheel is settled at (ms): every event in `current` and the wheel is due at
     /// or after it.
     last: u64,
@@ -52,9 +92,12 @@ impl<E> Default for EventQueue<E> {
     fn default() -> Self {
         EventQueue {
             early: VecDeque::new(),
-            current: VecDeque::new(),
-            slots: (0..LEVELS * SLOTS).map(|_| Vec::new()).collect(),
+            nodes: Vec::new(),
+            free: NIL,
+            current: EMPTY,
+            slots: Box::new([EMPTY; LEVELS * SLOTS]),
             occupied: [[0; SLOTS / 64]; LEVELS],
+            levels: 0,
             last: 0,
             len: 0,
             now: Time::ZERO,
@@ -62,7 +105,7 @@ impl<E> Default for EventQueue<E> {
     }
 }
 
-impl<E> EventQueue<E> {
+impl<E: Copy> EventQueue<E> {
     /// The time of the last event taken (the virtual clock).
     pub fn now(&self) -> Time {
         self.now
@@ -70,75 +113,126 @@ impl<E> EventQueue<E> {
 
     /// Schedules `event` at `time`, which must not be in the past: the world model only ever
     /// schedules after non-negative delays, so a past time is a bug.
+    #[inline]
     pub fn schedule(&mut self, time: Time, event: E) {
         assert!(time >= self.now, "event scheduled at {time}, before the clock ({})", self.now);
         let t = time.as_ms();
         if t < self.last {
-            // After equal times already there: first in, first out.
-            let at = self.early.partition_point(|(e, _)| *e <= t);
-            self.early.insert(at, (t, event));
+            self.schedule_early(t, event);
         } else {
-            self.put(t, event);
+            let node = Node { t, event, next: NIL };
+            let i = match self.free {
+                NIL => {
+                    self.nodes.push(node);
+                    u32::try_from(self.nodes.len() - 1).expect("fewer than 4 billion events waiting")
+                }
+                free => {
+                    self.free = self.nodes[free as usize].next;
+                    self.nodes[free as usize] = node;
+                    free
+                }
+            };
+            self.link(i, t);
         }
         self.len += 1;
     }
 
-    fn put(&mut self, t: u64, event: E) {
+    /// Schedules an event before `last` (rare: see the module's doc).
+    #[inline(never)]
+    fn schedule_early(&mut self, t: u64, event: E) {
+        // After equal times already there: first in, first out.
+        let at = self.early.partition_point(|(e, _)| *e <= t);
+        self.early.insert(at, (t, event));
+    }
+
+    /// Puts node `i`, due at `t` (≥ `last`), in its list.
+    #[inline]
+    fn link(&mut self, i: u32, t: u64) {
         if t == self.last {
-            self.current.push_back(event);
+            self.current.push(&mut self.nodes, i);
         } else {
             let (level, slot) = place(t, self.last);
-            self.slots[level * SLOTS + slot].push((t, event));
+            self.slots[level * SLOTS + slot].push(&mut self.nodes, i);
             self.occupied[level][slot / 64] |= 1 << (slot % 64);
+            self.levels |= 1 << level;
         }
     }
 
     /// The lowest occupied slot of the lowest occupied level.
     fn first_slot(&self) -> Option<(usize, usize)> {
-        self.occupied.iter().enumerate().find_map(|(level, words)| {
-            let word = words.iter().position(|w| *w != 0)?;
-            Some((level, word * 64 + words[word].trailing_zeros() as usize))
-        })
+        if self.levels == 0 {
+            return None;
+        }
+        let level = self.levels.trailing_zeros() as usize;
+        let words = &self.occupied[level];
+        let word = words.iter().position(|w| *w != 0).expect("the level is occupied");
+        Some((level, word * 64 + words[word].trailing_zeros() as usize))
     }
 
     /// Makes `current` hold the earliest events, if any event is waiting.
     fn settle(&mut self) -> bool {
-        while self.current.is_empty() {
+        while self.current.head == NIL {
             let Some((level, slot)) = self.first_slot() else { return false };
-            self.occupied[level][slot / 64] &= !(1 << (slot % 64));
-            let mut items = std::mem::take(&mut self.slots[level * SLOTS + slot]);
-            self.last = if level == 0 {
-                // One slot of level 0 is one millisecond.
-                items[0].0
-            } else {
-                items.iter().map(|(t, _)| *t).min().expect("occupied slot")
-            };
-            for (t, e) in items.drain(..) {
-                // Every time in the slot agrees with the new `last` above byte `level`: it lands lower.
-                self.put(t, e);
+            let words = &mut self.occupied[level];
+            words[slot / 64] &= !(1 << (slot % 64));
+            if words.iter().all(|w| *w == 0) {
+                self.levels &= !(1 << level);
             }
-            // Keep the emptied vector's allocation for the next time this slot fills.
-            let home = &mut self.slots[level * SLOTS + slot];
-            if home.capacity() < items.capacity() {
-                *home = items;
+            let list = std::mem::replace(&mut self.slots[level * SLOTS + slot], EMPTY);
+            if level == 0 {
+                // One slot of level 0 is one millisecond: its events are the next instant's, in
+                // order.
+                self.current = list;
+                self.last = self.nodes[list.head as usize].t;
+                continue;
+            }
+            let mut min = u64::MAX;
+            let mut at = list.head;
+            while at != NIL {
+                let node = &self.nodes[at as usize];
+                min = min.min(node.t);
+                at = node.next;
+            }
+            self.last = min;
+            let mut at = list.head;
+            while at != NIL {
+                let node = &mut self.nodes[at as usize];
+                let (t, next) = (node.t, node.next);
+                node.next = NIL;
+                // Every time in the slot agrees with the new `last` above byte `level`: it lands
+                // lower.
+                self.link(at, t);
+                at = next;
             }
         }
         true
     }
 
     /// When the next event is due.
+    #[inline]
     pub fn peek_time(&mut self) -> Option<Time> {
         if let Some((t, _)) = self.early.front() {
             return Some(Time::from_ms(*t));
         }
-        self.settle().then(|| Time::from_ms(self.last))
+        (self.current.head != NIL || self.settle()).then(|| Time::from_ms(self.last))
     }
 
     /// Takes the next event and moves the clock to its time.
+    #[inline]
     pub fn pop(&mut self) -> Option<(Time, E)> {
         let (t, e) = match self.early.pop_front() {
             Some(early) => early,
-            None if self.settle() => (self.last, self.current.pop_front().expect("settled")),
+            None if self.current.head != NIL || self.settle() => {
+                let i = self.current.head;
+                let node = &mut self.nodes[i as usize];
+                self.current.head = node.next;
+                if self.current.head == NIL {
+                    self.current.tail = NIL;
+                }
+                node.next = self.free;
+                self.free = i;
+                (node.t, node.event)
+            }
             None => return None,
         };
         self.len -= 1;

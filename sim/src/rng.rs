@@ -47,7 +47,46 @@ pub type Stream = Pcg64Mcg;
 
 /// The stream for `purpose` and `id` under `seed`.
 pub fn stream(seed: u64, purpose: Purpose, id: u64) -> Stream {
-    let hi = splitmix64(seed ^ splitmix64(purpose as u64));
+    keyed(key_hi(seed, purpose), id)
+}
+
+/// The streams of one seed, with the half of each key that depends only on the seed and the
+/// purpose worked out once: a run makes a stream for nearly every draw. `get` gives exactly the
+/// stream [`stream`] does.
+#[derive(Clone, Debug)]
+pub struct Streams {
+    /// The key's high half, by purpose.
+    hi: [u64; PURPOSES],
+}
+
+/// One more than the largest [`Purpose`] value.
+const PURPOSES: usize = Purpose::InboundTalk as usize + 1;
+
+impl Streams {
+    /// The streams of `seed`.
+    pub fn new(seed: u64) -> Streams {
+        let mut hi = [0; PURPOSES];
+        for (p, h) in hi.iter_mut().enumerate() {
+            *h = splitmix64(seed ^ splitmix64(p as u64));
+        }
+        Streams { hi }
+    }
+
+    /// The stream for `purpose` and `id`.
+    #[inline]
+    pub fn get(&self, purpose: Purpose, id: u64) -> Stream {
+        keyed(self.hi[purpose as usize], id)
+    }
+}
+
+/// The high half of the key of `purpose`'s streams under `seed`.
+fn key_hi(seed: u64, purpose: Purpose) -> u64 {
+    splitmix64(seed ^ splitmix64(purpose as u64))
+}
+
+/// The stream of `id` among those whose keys' high half is `hi`.
+#[inline]
+fn keyed(hi: u64, id: u64) -> Stream {
     let lo = splitmix64(hi ^ id.wrapping_mul(0xD1B5_4A32_D192_ED03));
     Pcg64Mcg::new((u128::from(hi) << 64) | u128::from(lo))
 }
@@ -82,6 +121,34 @@ mod tests {
         assert_ne!(base, draw(43, Purpose::Ring, 7));
         assert_ne!(base, draw(42, Purpose::Talk, 7));
         assert_ne!(base, draw(42, Purpose::Ring, 8));
+    }
+
+    #[test]
+    fn a_seeds_streams_are_the_streams_of_its_keys() {
+        let all = [
+            Purpose::Outcome,
+            Purpose::Ring,
+            Purpose::Busy,
+            Purpose::Patience,
+            Purpose::Talk,
+            Purpose::AmdError,
+            Purpose::AmdDelay,
+            Purpose::MachineHandle,
+            Purpose::Preview,
+            Purpose::Wrap,
+            Purpose::Arrivals,
+            Purpose::InboundPatience,
+            Purpose::InboundTalk,
+        ];
+        for seed in [0, 42, u64::MAX] {
+            let streams = Streams::new(seed);
+            for p in all {
+                for id in [0, 1, 7, 1 << 40] {
+                    let (mut a, mut b) = (streams.get(p, id), stream(seed, p, id));
+                    assert_eq!((a.random::<u64>(), a.random::<u64>()), (b.random::<u64>(), b.random::<u64>()));
+                }
+            }
+        }
     }
 
     #[test]

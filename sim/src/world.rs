@@ -6,10 +6,10 @@
 //! which agent takes a call): those stay in the core.
 
 use crate::queue::EventQueue;
-use crate::rng::{self, Purpose, Stream, uniform};
+use crate::rng::{Purpose, Stream, Streams, uniform};
 use crate::scenario::{AgentGroup, Scenario};
 use compact_str::CompactString;
-use dialer::core::{AgentId, CallId, CallTable, Input, Output, Rejection, e164};
+use dialer::core::{AgentId, CallId, CallTable, Input, LeadId, Output, Rejection, e164};
 use reports::{AmdVerdict, Party, Time};
 
 /// Something that happens in the world at a given time.
@@ -64,7 +64,7 @@ struct WorldCall {
 /// The world model of one replication.
 pub struct World<'s> {
     sc: &'s Scenario,
-    seed: u64,
+    streams: Streams,
     /// Agent id → index of its group in `sc.agents.groups`.
     group_of: Vec<usize>,
     /// One wrap-up stream per agent.
@@ -91,16 +91,10 @@ impl<'s> World<'s> {
                 }
             }
         }
-        let wrap = (0..group_of.len() as u64).map(|a| rng::stream(seed, Purpose::Wrap, a)).collect();
-        let mut world = World {
-            sc,
-            seed,
-            group_of,
-            wrap,
-            calls: CallTable::default(),
-            arrivals: rng::stream(seed, Purpose::Arrivals, 0),
-            inbound_seq: 0,
-        };
+        let streams = Streams::new(seed);
+        let wrap = (0..group_of.len() as u64).map(|a| streams.get(Purpose::Wrap, a)).collect();
+        let arrivals = streams.get(Purpose::Arrivals, 0);
+        let mut world = World { sc, streams, group_of, wrap, calls: CallTable::default(), arrivals, inbound_seq: 0 };
         world.schedule_arrival(Time::ZERO, queue);
         queue.schedule(sc.duration, Event::Stop);
         world
@@ -122,49 +116,52 @@ impl<'s> World<'s> {
     }
 
     /// Reacts to a command of the dialer by scheduling what the world will do about it.
+    #[inline]
     pub fn command(&mut self, output: &Output, now: Time, queue: &mut EventQueue<Event>) {
         match *output {
             Output::Dial { call, lead, .. } => self.dial(call, lead.0, now, queue),
-            Output::Connect { call, agent } => {
-                let Some(wc) = self.calls.get_mut(call) else { return };
-                wc.connected = true;
-                let (callee, key) = (wc.callee, wc.key);
-                let talk = match callee {
-                    Callee::Machine => self.sc.agents.machine_handle.sample_ms(&mut rng::stream(
-                        self.seed,
-                        Purpose::MachineHandle,
-                        key,
-                    )),
-                    Callee::Inbound => {
-                        self.group(agent).talk.sample_ms(&mut rng::stream(self.seed, Purpose::InboundTalk, key))
-                    }
-                    _ => self.group(agent).talk.sample_ms(&mut rng::stream(self.seed, Purpose::Talk, key)),
-                };
-                queue.schedule(now + talk, Event::TalkEnd(call));
-            }
+            Output::Connect { call, agent } => self.connect(call, agent, now, queue),
             Output::Hangup { call } | Output::Drop { call } | Output::Reject { call } => {
                 self.calls.remove(call);
             }
-            Output::OfferPreview { agent, lead } => {
-                let preview = self
-                    .group(agent)
-                    .preview
-                    .as_ref()
-                    .map_or(0, |d| d.sample_ms(&mut rng::stream(self.seed, Purpose::Preview, lead.0)));
-                queue.schedule(now + preview, Event::PreviewEnd(agent));
-            }
-            Output::StartWrap { agent } => {
-                let wrap = self.group(agent).wrap.sample_ms(&mut self.wrap[agent.0 as usize]);
-                queue.schedule(now + wrap, Event::WrapEnd(agent));
-            }
+            Output::OfferPreview { agent, lead } => self.offer_preview(agent, lead, now, queue),
+            Output::StartWrap { agent } => self.start_wrap(agent, now, queue),
             Output::Cdr(_) | Output::AgentInterval(_) => {}
         }
+    }
+
+    fn connect(&mut self, call: CallId, agent: AgentId, now: Time, queue: &mut EventQueue<Event>) {
+        let Some(wc) = self.calls.get_mut(call) else { return };
+        wc.connected = true;
+        let (callee, key) = (wc.callee, wc.key);
+        let talk = match callee {
+            Callee::Machine => {
+                self.sc.agents.machine_handle.sample_ms(&mut self.streams.get(Purpose::MachineHandle, key))
+            }
+            Callee::Inbound => self.group(agent).talk.sample_ms(&mut self.streams.get(Purpose::InboundTalk, key)),
+            _ => self.group(agent).talk.sample_ms(&mut self.streams.get(Purpose::Talk, key)),
+        };
+        queue.schedule(now + talk, Event::TalkEnd(call));
+    }
+
+    fn offer_preview(&mut self, agent: AgentId, lead: LeadId, now: Time, queue: &mut EventQueue<Event>) {
+        let preview = self
+            .group(agent)
+            .preview
+            .as_ref()
+            .map_or(0, |d| d.sample_ms(&mut self.streams.get(Purpose::Preview, lead.0)));
+        queue.schedule(now + preview, Event::PreviewEnd(agent));
+    }
+
+    fn start_wrap(&mut self, agent: AgentId, now: Time, queue: &mut EventQueue<Event>) {
+        let wrap = self.group(agent).wrap.sample_ms(&mut self.wrap[agent.0 as usize]);
+        queue.schedule(now + wrap, Event::WrapEnd(agent));
     }
 
     fn dial(&mut self, call: CallId, lead: u64, now: Time, queue: &mut EventQueue<Event>) {
         let phase = self.sc.population.phase_at(now);
         let mix = &phase.mix;
-        let u = uniform(&mut rng::stream(self.seed, Purpose::Outcome, lead));
+        let u = uniform(&mut self.streams.get(Purpose::Outcome, lead));
         let callee = if u < mix.human {
             Callee::Human
         } else if u < mix.human + mix.machine {
@@ -179,18 +176,16 @@ impl<'s> World<'s> {
         let mut patience_ms = None;
         match callee {
             Callee::Human | Callee::Machine => {
-                let ring = phase.ring.sample_ms(&mut rng::stream(self.seed, Purpose::Ring, lead));
+                let ring = phase.ring.sample_ms(&mut self.streams.get(Purpose::Ring, lead));
                 queue.schedule(now + ring, Event::Answer(call));
                 if callee == Callee::Human {
-                    patience_ms = phase
-                        .patience
-                        .as_ref()
-                        .map(|d| d.sample_ms(&mut rng::stream(self.seed, Purpose::Patience, lead)));
+                    patience_ms =
+                        phase.patience.as_ref().map(|d| d.sample_ms(&mut self.streams.get(Purpose::Patience, lead)));
                 }
             }
             Callee::Busy | Callee::Invalid => {
                 // Invalid numbers are refused as fast as busy lines are reported.
-                let after = phase.busy_after.sample_ms(&mut rng::stream(self.seed, Purpose::Busy, lead));
+                let after = phase.busy_after.sample_ms(&mut self.streams.get(Purpose::Busy, lead));
                 let reason = if callee == Callee::Busy { Rejection::Busy } else { Rejection::Invalid };
                 queue.schedule(now + after, Event::Reject(call, reason));
             }
@@ -221,8 +216,8 @@ impl<'s> World<'s> {
                 let truth = if wc.callee == Callee::Machine { Party::Machine } else { Party::Human };
                 if let Some(amd) = &self.sc.amd {
                     let key = wc.key;
-                    let delay = amd.decision.sample_ms(&mut rng::stream(self.seed, Purpose::AmdDelay, key));
-                    let wrong = uniform(&mut rng::stream(self.seed, Purpose::AmdError, key));
+                    let delay = amd.decision.sample_ms(&mut self.streams.get(Purpose::AmdDelay, key));
+                    let wrong = uniform(&mut self.streams.get(Purpose::AmdError, key));
                     let verdict = match truth {
                         Party::Human if wrong < amd.false_positive => AmdVerdict::Machine,
                         Party::Human => AmdVerdict::Human,
@@ -267,7 +262,7 @@ impl<'s> World<'s> {
                     .inbound
                     .as_ref()
                     .and_then(|i| i.patience.as_ref())
-                    .map(|d| d.sample_ms(&mut rng::stream(self.seed, Purpose::InboundPatience, key)));
+                    .map(|d| d.sample_ms(&mut self.streams.get(Purpose::InboundPatience, key)));
                 self.calls.insert(call, WorldCall { callee: Callee::Inbound, key, patience_ms, connected: false });
                 Input::InboundOffered { call, caller: e164(1, 3_000_000_000 + key) }
             }

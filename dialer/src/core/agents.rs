@@ -58,7 +58,7 @@ struct Agent {
     /// Bumped each time the agent enters the ready queue, so stale queue entries are skipped.
     ready_ticket: u32,
     /// The record of the call just ended, held until wrap-up gives its disposition.
-    pending_cdr: Option<Cdr>,
+    pending_cdr: Option<Box<Cdr>>,
 }
 
 impl Agent {
@@ -170,12 +170,12 @@ impl AgentTable {
     }
 
     /// Holds a call's record until the agent's wrap-up adds the disposition.
-    pub(crate) fn hold_cdr(&mut self, agent: AgentId, cdr: Cdr) {
+    pub(crate) fn hold_cdr(&mut self, agent: AgentId, cdr: Box<Cdr>) {
         self.agents[agent.index()].pending_cdr = Some(cdr);
     }
 
     /// The record held by [`AgentTable::hold_cdr`], if any.
-    pub(crate) fn take_cdr(&mut self, agent: AgentId) -> Option<Cdr> {
+    pub(crate) fn take_cdr(&mut self, agent: AgentId) -> Option<Box<Cdr>> {
         self.agents.get_mut(agent.index()).and_then(|a| a.pending_cdr.take())
     }
 

@@ -1,7 +1,7 @@
 //! [`Dialer`]: the state machine that turns inputs and time into calls, connections and records.
 
 use super::agents::{AgentTable, Status, Then};
-use super::calls::{Call, End, Phase};
+use super::calls::{Call, End, Phase, Placed, blank_record};
 use super::pacer::{Pacer, PacerView, Plan, RingingCalls};
 use super::{AgentId, CallId, CallTable, Input, Lead, LeadSource, Output, Time};
 use compact_str::CompactString;
@@ -152,24 +152,29 @@ pub struct Dialer {
     waiting_in: VecDeque<CallId>,
     counts: Counts,
     outputs: VecDeque<Output>,
-    /// Boxes of records the driver handed back ([`Dialer::recycle`]), reused for the next records.
+    /// Boxes of records the driver handed back ([`Dialer::recycle`]), reused for the next calls.
     #[allow(clippy::vec_box, reason = "the boxes themselves are what is kept, to be handed out again")]
     spare: Vec<Box<Cdr>>,
     stopped: bool,
     /// The time of the last input, to check that time never goes back.
     last_input: Time,
+    /// What [`Dialer::poll_timeout`] answers: worked out at the end of each input, the only time
+    /// timers are set or the pacer changes.
+    next_timeout: Option<Time>,
 }
 
 /// The largest agent id the core accepts: agent tables are indexed by id, so a stray id from a
 /// driver must not make them enormous.
 pub const MAX_AGENT_ID: u32 = 1 << 20;
 
-/// How many handed-back record boxes to keep.
+/// How many handed-back record boxes to keep beyond one per call in flight (every call in flight
+/// holds its record's box, so that many cover the ebb and flow of calls).
 const SPARE_RECORDS: usize = 64;
 
 impl Dialer {
     /// A dialer with no agents logged in and no calls.
     pub fn new(config: Config, pacer: Box<dyn Pacer>) -> Dialer {
+        let next_timeout = pacer.wakeup();
         Dialer {
             config,
             pacer,
@@ -185,6 +190,7 @@ impl Dialer {
             spare: Vec::new(),
             stopped: false,
             last_input: Time::ZERO,
+            next_timeout,
         }
     }
 
@@ -205,34 +211,29 @@ impl Dialer {
         self.outputs.pop_front()
     }
 
-    /// Hands back the box of an [`Output::Cdr`] the driver has finished with, so a later record
-    /// reuses its memory instead of allocating. Optional; the simulator does it for every call.
+    /// Hands back the box of an [`Output::Cdr`] the driver has finished with, so a later call
+    /// writes its record there instead of allocating. Optional; the simulator does it for every
+    /// call.
     pub fn recycle(&mut self, record: Box<Cdr>) {
-        if self.spare.len() < SPARE_RECORDS {
+        if self.spare.len() < SPARE_RECORDS.max(self.calls.len()) {
             self.spare.push(record);
         }
     }
 
-    /// Queues a finished record, in a recycled box if there is one.
-    fn emit(&mut self, cdr: Cdr) {
-        let boxed = match self.spare.pop() {
-            Some(mut spare) => {
-                *spare = cdr;
-                spare
-            }
-            None => Box::new(cdr),
-        };
-        self.outputs.push_back(Output::Cdr(boxed));
+    /// A box for a new call's record: a recycled one if there is one.
+    fn record_box(&mut self) -> Box<Cdr> {
+        self.spare.pop().unwrap_or_else(blank_record)
+    }
+
+    /// Queues a finished record.
+    fn emit(&mut self, cdr: Box<Cdr>) {
+        self.outputs.push_back(Output::Cdr(cdr));
     }
 
     /// When the dialer next needs [`Input::Timeout`], if ever.
+    #[inline]
     pub fn poll_timeout(&self) -> Option<Time> {
-        let timer = self.timers.next().map(|(t, _)| t);
-        let pacer = if self.stopped { None } else { self.pacer.wakeup() };
-        match (timer, pacer) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        self.next_timeout
     }
 
     /// Lines in use now (outbound and inbound calls in flight).
@@ -304,7 +305,7 @@ impl Dialer {
                 self.expect_phase(id, &[Phase::Ringing], "answered")?;
                 let screening = self.config.screening;
                 let call = self.call_mut(id);
-                call.answer = Some(now);
+                call.record.answer_time = Some(now);
                 call.truth = truth;
                 match screening {
                     Screening::Perfect if truth == Some(Party::Machine) => self.hang_up(id, End::Screened, now),
@@ -314,7 +315,7 @@ impl Dialer {
             }
             Input::AmdVerdict { call: id, verdict } => {
                 self.expect_phase(id, &[Phase::Amd], "amd_verdict")?;
-                self.call_mut(id).amd = Some(verdict);
+                self.call_mut(id).record.amd = Some(verdict);
                 match verdict {
                     AmdVerdict::Machine => self.hang_up(id, End::Screened, now),
                     AmdVerdict::Human | AmdVerdict::NotSure => self.greeting_done(id, now),
@@ -342,7 +343,12 @@ impl Dialer {
             Input::Timeout => self.fire_timers(now),
         }
         self.pace(now);
-        self.purge_stale_timers();
+        let timer = self.purge_stale_timers();
+        let pacer = if self.stopped { None } else { self.pacer.wakeup() };
+        self.next_timeout = match (timer, pacer) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         Ok(())
     }
 
@@ -385,7 +391,7 @@ impl Dialer {
     /// The person's greeting is over (answer, or AMD verdict): connect to an agent or start waiting.
     fn greeting_done(&mut self, id: CallId, now: Time) {
         let call = self.call_mut(id);
-        let (reserved, dialed, answered) = (call.agent, call.dial, call.answer.unwrap_or(now));
+        let (reserved, dialed, answered) = (call.agent, call.dial, call.record.answer_time.unwrap_or(now));
         self.pacer.needs_agent(dialed, answered, now);
         if let Some(agent) = reserved.or_else(|| self.agents.pop_ready()) {
             self.connect(id, agent, now, None);
@@ -402,20 +408,18 @@ impl Dialer {
         if self.calls.contains(id) || id.0 >= self.next_call {
             return Err(InputError::DuplicateCall(id));
         }
-        let mut call = Call {
+        let placed = Placed {
+            id,
             lead: None,
             attempt: 1,
             direction: Direction::Inbound,
             caller,
             callee: self.config.caller_id.clone(),
             dial: now,
-            answer: None,
-            connect: None,
             agent: None,
-            truth: None,
-            amd: None,
             phase: Phase::Waiting,
         };
+        let mut call = Call::start(self.record_box(), &self.config.campaign, placed);
         // Refused before it is answered: the centre is closed (after the end of the run, or with
         // no agent logged in), or no line is free.
         let refused = if self.stopped || self.agents.logged_in == 0 {
@@ -426,13 +430,13 @@ impl Dialer {
             None
         };
         if let Some(end) = refused {
-            let cdr = call.record(id.0, &self.config.campaign, end, now);
-            self.pacer.call_ended(&cdr);
+            call.finish(end, now);
+            self.pacer.call_ended(&call.record);
             self.outputs.push_back(Output::Reject { call: id });
-            self.emit(cdr);
+            self.emit(call.record);
             return Ok(());
         }
-        call.answer = Some(now);
+        call.record.answer_time = Some(now);
         call.truth = Some(Party::Human);
         self.counts.lines_in_use += 1;
         self.calls.insert(id, call);
@@ -457,7 +461,7 @@ impl Dialer {
     fn connect(&mut self, id: CallId, agent: AgentId, now: Time, label: Option<AgentState>) {
         self.set_phase(id, Phase::Talking);
         let call = self.call_mut(id);
-        call.connect = Some(now);
+        call.record.connect_time = Some(now);
         call.agent = Some(agent);
         self.set_agent(agent, Status::Talk(id), now, label);
         self.outputs.push_back(Output::Connect { call: id, agent });
@@ -475,10 +479,11 @@ impl Dialer {
 
     /// Ends a call in flight: frees its line, writes its record, and moves its agent on.
     fn end_call(&mut self, id: CallId, end: End, now: Time) {
-        let call = self.calls.remove(id).expect("call checked to be in flight");
+        let mut call = self.calls.remove(id).expect("call checked to be in flight");
         self.count_phase(call.direction, call.phase, -1);
         self.counts.lines_in_use -= 1;
-        let cdr = call.record(id.0, &self.config.campaign, end, now);
+        call.finish(end, now);
+        let cdr = call.record;
         self.pacer.call_ended(&cdr);
         match (call.agent, call.phase) {
             (Some(agent), Phase::Talking) if end == (End::Agent { machine: true }) => {
@@ -522,15 +527,16 @@ impl Dialer {
         }
     }
 
-    /// Drops cancelled timers from the top of the heap so `poll_timeout` does not wake the driver
-    /// for nothing.
-    fn purge_stale_timers(&mut self) {
-        while let Some((_, timer)) = self.timers.next() {
+    /// Drops cancelled timers from the front of the queues so `poll_timeout` does not wake the
+    /// driver for nothing; returns when the first live timer is due.
+    fn purge_stale_timers(&mut self) -> Option<Time> {
+        while let Some((at, timer)) = self.timers.next() {
             if self.timer_live(timer) {
-                break;
+                return Some(at);
             }
             self.timers.pop(timer);
         }
+        None
     }
 
     // ----- agents -------------------------------------------------------------------------------
@@ -662,30 +668,28 @@ impl Dialer {
     fn place(&mut self, lead: Lead, agent: Option<AgentId>, now: Time) {
         let id = CallId(self.next_call);
         self.next_call += 1;
-        let call = Call {
+        let placed = Placed {
+            id,
             lead: Some(lead.id),
             attempt: lead.attempt,
             direction: Direction::Outbound,
             caller: self.config.caller_id.clone(),
             callee: lead.number,
             dial: now,
-            answer: None,
-            connect: None,
             agent,
-            truth: None,
-            amd: None,
             phase: Phase::Ringing,
         };
+        let mut call = Call::start(self.record_box(), &self.config.campaign, placed);
         if !self.line_free() {
-            let cdr = call.record(id.0, &self.config.campaign, End::Blocked, now);
-            self.pacer.call_ended(&cdr);
-            self.emit(cdr);
+            call.finish(End::Blocked, now);
+            self.pacer.call_ended(&call.record);
+            self.emit(call.record);
             if let Some(agent) = agent {
                 self.free_agent(agent, now, None);
             }
             return;
         }
-        let number = call.callee.clone();
+        let number = call.record.callee.clone();
         self.calls.insert(id, call);
         self.counts.lines_in_use += 1;
         self.counts.ringing += 1;

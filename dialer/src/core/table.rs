@@ -28,17 +28,20 @@ impl<T> CallTable<T> {
         CallTable { base: 0, slots: VecDeque::new(), len: 0 }
     }
 
+    #[inline]
     fn slot(&self, id: CallId) -> Option<usize> {
         let i = id.0.checked_sub(self.base)?;
         (i < self.slots.len() as u64).then_some(i as usize)
     }
 
     /// The call with this id, if in flight.
+    #[inline]
     pub fn get(&self, id: CallId) -> Option<&T> {
         self.slots.get(self.slot(id)?)?.as_ref()
     }
 
     /// The call with this id, if in flight, to change.
+    #[inline]
     pub fn get_mut(&mut self, id: CallId) -> Option<&mut T> {
         let i = self.slot(id)?;
         self.slots.get_mut(i)?.as_mut()
@@ -52,7 +55,20 @@ impl<T> CallTable<T> {
     /// Adds a call. Ids at or above every id seen are appended; an id older than the window's
     /// start (possible only for ids handed out long ago and used late) widens it at the front.
     /// Returns the call already under this id, if any (and keeps the new one).
+    #[inline]
     pub fn insert(&mut self, id: CallId, call: T) -> Option<T> {
+        if id.0.wrapping_sub(self.base) == self.slots.len() as u64 && !self.slots.is_empty() {
+            // The usual case: the newest id, appended.
+            self.slots.push_back(Some(call));
+            self.len += 1;
+            return None;
+        }
+        self.insert_elsewhere(id, call)
+    }
+
+    /// [`CallTable::insert`] of an id that is not the next one after the window.
+    #[inline(never)]
+    fn insert_elsewhere(&mut self, id: CallId, call: T) -> Option<T> {
         if self.slots.is_empty() {
             self.base = id.0;
         }
@@ -78,6 +94,7 @@ impl<T> CallTable<T> {
     }
 
     /// Removes and returns the call with this id.
+    #[inline]
     pub fn remove(&mut self, id: CallId) -> Option<T> {
         let i = self.slot(id)?;
         let call = self.slots[i].take()?;

@@ -333,3 +333,60 @@ fn refuses_time_going_back_and_ids_it_never_issued() {
     ));
     assert!(matches!(r.d.handle(Input::AgentLogin { agent: AgentId(u32::MAX) }, t(11)), Err(InputError::AgentId(_))));
 }
+
+#[test]
+fn a_recycled_record_box_is_reused_and_carries_nothing_over() {
+    let mut d = Dialer::new(config(Screening::Perfect), Box::new(Progressive));
+    let go = |d: &mut Dialer, input, now| {
+        d.handle(input, now).expect("input accepted");
+        let (mut commands, mut records) = (vec![], vec![]);
+        while let Some(o) = d.poll_output() {
+            match o {
+                Output::Cdr(c) => records.push(c),
+                Output::AgentInterval(_) => {}
+                other => commands.push(other),
+            }
+        }
+        (commands, records)
+    };
+    let (out, _) = go(&mut d, Input::AgentLogin { agent: AgentId(0) }, t(0));
+    let first = dials(&out)[0].0;
+    go(&mut d, Input::Answered { call: first, truth: Some(Party::Human) }, t(5));
+    go(&mut d, Input::AgentHangup { call: first, machine: false }, t(65));
+    // The wrap-up ends the first call's record and the agent dials again.
+    let (out, mut records) = go(&mut d, Input::WrapDone { agent: AgentId(0), disposition: "sale".into() }, t(70));
+    let record = records.pop().unwrap();
+    assert_eq!((record.outcome, record.disposition.as_str()), (Outcome::Connected, "sale"));
+    let reused: *const Cdr = &*record;
+    d.recycle(record);
+    // The second call is busy; the third, placed at once, writes its record in the recycled box.
+    let (out, mut records) = go(&mut d, Input::Rejected { call: dials(&out)[0].0, reason: Rejection::Busy }, t(73));
+    d.recycle(records.pop().unwrap());
+    let third = dials(&out)[0].0;
+    let (_, mut records) = go(&mut d, Input::Timeout, t(98));
+    let record = records.pop().unwrap();
+    assert_eq!(&*record as *const Cdr, reused, "the first call's box");
+    let expected = Cdr {
+        call_id: third.0,
+        campaign: "default".into(),
+        lead_id: Some(3),
+        attempt: 1,
+        direction: Direction::Outbound,
+        caller: "+15550100000".into(),
+        callee: "+12000000003".into(),
+        dial_time: t(73),
+        answer_time: None,
+        connect_time: None,
+        end_time: t(98),
+        outcome: Outcome::NoAnswer,
+        disposition: "".into(),
+        answered_by: None,
+        amd: None,
+        agent: Some(0),
+        hangup_by: Some(HangupBy::Dialer),
+        sip_code: Some(487),
+        call_type: "".into(),
+        recording: "".into(),
+    };
+    assert_eq!(*record, expected);
+}

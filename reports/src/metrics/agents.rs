@@ -37,6 +37,7 @@ impl AgentTally {
         }
     }
 
+    #[inline]
     fn see(&mut self, agent: u32) {
         if agent < DENSE_IDS {
             let (word, bit) = ((agent / 64) as usize, 1u64 << (agent % 64));

@@ -19,11 +19,11 @@ use crate::{AgentInterval, Cdr, Direction, Time};
 /// files read back (with the same origin), so both give the same figures, bit-identical for the
 /// same records in the same order.
 ///
-/// Each record costs a few counter updates, a histogram bucket and two pushes onto reused
-/// vectors (about 50 ns); nothing is allocated per record once the vectors have grown. Memory is a
-/// fixed set of counters, the start and end times of the last three hours of calls (for the exact
-/// peak of lines in use, [`Lines::peak`]), one bit per agent, and three counters per hour of
-/// records for the compliance periods.
+/// Each record costs a few counter updates, a histogram bucket and two pushes into reused
+/// buckets; nothing is allocated per record once the buckets' pool has grown. Memory is a fixed
+/// set of counters, the start and end times of the last two hours of calls (for the exact peak of
+/// lines in use, [`Lines::peak`]), one bit per agent, and three counters per hour of records for
+/// the compliance periods.
 ///
 /// `lines.peak` is exact when CDRs arrive in roughly the order their calls ended (as a run emits
 /// them) and no call lasts longer than two hours; a longer call that arrives after two hours of
