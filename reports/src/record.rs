@@ -201,6 +201,21 @@ impl Cdr {
         Some(self.end_time - self.connect_time?)
     }
 
+    /// Whether a person answered and was not classed a machine: the denominator of both abandon
+    /// rules (DESIGN.md, "Semantics"). Every such call ends `connected` or `abandoned`, and no
+    /// other does.
+    #[inline]
+    pub fn is_live_answer(&self) -> bool {
+        matches!(self.outcome, Outcome::Connected | Outcome::Abandoned)
+    }
+
+    /// Whether AMD classed a person as a machine and the dialer hung up on them (a silent call,
+    /// counted by Ofcom). Only the simulator knows this for certain.
+    #[inline]
+    pub fn is_amd_false_positive(&self) -> bool {
+        self.answered_by == Some(Party::Human) && self.amd == Some(AmdVerdict::Machine)
+    }
+
     /// Whether the call held a trunk line (every call but a blocked one), from dial to end.
     #[inline]
     pub fn holds_line(&self) -> bool {

@@ -10,7 +10,7 @@
 //! the records; memory is one small bin per step of time.
 
 use crate::files::{AgentReader, CdrReader, RecordError};
-use crate::{AgentInterval, AgentState, AmdVerdict, Cdr, Direction, Outcome, Party, Time};
+use crate::{AgentInterval, AgentState, Cdr, Direction, Outcome, Time};
 use jiff::Timestamp;
 use std::fs::File;
 use std::path::Path;
@@ -136,8 +136,9 @@ impl TimeSeries {
                 self.spread(cdr.dial_time, answered.unwrap_or(cdr.end_time), |b| &mut b.ringing_ms);
                 if let Some(answer) = answered {
                     self.spread(answer, cdr.connect_time.unwrap_or(cdr.end_time), |b| &mut b.answered_waiting_ms);
-                    let live = cdr.answered_by == Some(Party::Human) && cdr.amd != Some(AmdVerdict::Machine);
-                    if live && let Some(bin) = self.bin_mut(answer) {
+                    if cdr.is_live_answer()
+                        && let Some(bin) = self.bin_mut(answer)
+                    {
                         bin.live_answers += 1;
                         bin.abandons += u64::from(cdr.outcome == Outcome::Abandoned);
                     }

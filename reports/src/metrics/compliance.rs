@@ -12,7 +12,7 @@
 //! hours, never with its calls.
 
 use super::{Compliance, ComplianceRule};
-use crate::{AmdVerdict, Cdr, Direction, Outcome, Party, Time};
+use crate::{Cdr, Direction, Outcome, Time};
 
 /// The cap both rules set: 3 % of live answers.
 pub const ABANDON_CAP: f64 = 0.03;
@@ -57,9 +57,9 @@ impl ComplianceTally {
             return;
         }
         let c = Counts {
-            live: u64::from(matches!(cdr.outcome, Outcome::Connected | Outcome::Abandoned)),
+            live: u64::from(cdr.is_live_answer()),
             abandons: u64::from(cdr.outcome == Outcome::Abandoned),
-            false_positives: u64::from(cdr.answered_by == Some(Party::Human) && cdr.amd == Some(AmdVerdict::Machine)),
+            false_positives: u64::from(cdr.is_amd_false_positive()),
         };
         if c == Counts::default() {
             return;
@@ -180,10 +180,7 @@ mod tests {
 
     #[test]
     fn ofcom_counts_amd_false_positives_as_abandons() {
-        let fp = outbound_calls()
-            .into_iter()
-            .find(|c| c.answered_by == Some(Party::Human) && c.amd == Some(AmdVerdict::Machine))
-            .expect("the set has a false positive");
+        let fp = outbound_calls().into_iter().find(Cdr::is_amd_false_positive).expect("the set has a false positive");
         let mut t = ComplianceTally::new(0);
         t.add(&Cdr { dial_time: Time::ZERO, ..fp });
         for _ in 0..3 {

@@ -1,7 +1,7 @@
 //! Outbound figures: counts by outcome and answerer, the abandon rates, and the wait to an agent.
 
 use super::{Outbound, Percentiles};
-use crate::{AmdVerdict, Cdr, Outcome, Party};
+use crate::{Cdr, Outcome, Party};
 use hdrhistogram::Histogram;
 
 /// Significant figures of the wait histogram: values below 2048 ms are exact, larger ones within
@@ -48,7 +48,7 @@ impl OutboundTally {
         self.by_outcome[cdr.outcome as usize] += 1;
         if let Some(party) = cdr.answered_by {
             self.by_party[party as usize] += 1;
-            if party == Party::Human && cdr.amd == Some(AmdVerdict::Machine) {
+            if cdr.is_amd_false_positive() {
                 self.amd_false_positives += 1;
             }
         }
@@ -109,6 +109,7 @@ pub(super) fn ratio(part: u64, whole: u64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::AmdVerdict;
     use crate::test_records::{outbound, outbound_calls};
 
     #[test]

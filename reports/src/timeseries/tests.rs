@@ -1,6 +1,6 @@
 use super::*;
 use crate::test_records::{agent_intervals, assert_close, inbound_calls, outbound, outbound_calls};
-use crate::{AgentWriter, CdrWriter};
+use crate::{AgentWriter, AmdVerdict, CdrWriter, Party};
 use AgentState::{Ready, Reserved, Talk, Wrap};
 use Outcome::{Abandoned, Blocked, Connected, NoAnswer};
 use Party::Human as H;

@@ -531,7 +531,7 @@ impl Pacer for Vicidial {
             || (cdr.outcome == Outcome::Machine && passed_as_person && cdr.connect_time.is_none());
         let log = &mut self.log;
         log.calls += 1;
-        log.answers += u32::from(drop || cdr.outcome == Outcome::Connected);
+        log.answers += u32::from(drop || cdr.is_live_answer());
         log.drops += u32::from(drop);
         log.forget_before(stamp);
         log.recent.push_back((stamp, drop));

@@ -323,11 +323,10 @@ impl Pacer for Predictive {
         }
         self.ring.learn(cdr);
         self.window.learn(cdr);
-        let abandoned = match cdr.outcome {
-            Outcome::Connected => 0.0,
-            Outcome::Abandoned => 1.0,
-            _ => return,
-        };
+        if !cdr.is_live_answer() {
+            return;
+        }
+        let abandoned = f64::from(u8::from(cdr.outcome == Outcome::Abandoned));
         // Aim below the setpoint while the period is over it, to pay the excess back.
         let base = self.settings.target_abandon * self.settings.setpoint_share;
         let setpoint = (base - self.window.excess_over(base) / PAYBACK_LIVE).max(0.0);

@@ -74,7 +74,7 @@ impl RingModel {
     /// Learns from an outbound call's record, unless it needed an agent (learnt then).
     pub(super) fn learn(&mut self, cdr: &Cdr) {
         let needed = cdr.connect_time.is_some()
-            || cdr.outcome == Outcome::Abandoned
+            || cdr.is_live_answer()
             || matches!(cdr.amd, Some(AmdVerdict::Human | AmdVerdict::NotSure));
         if cdr.outcome == Outcome::Blocked || needed {
             return;

@@ -61,13 +61,9 @@ impl AbandonWindow {
         if self.period_of(cdr.dial_time) != self.period {
             return; // placed in a period that has closed
         }
-        match cdr.outcome {
-            Outcome::Connected => self.live += 1.0,
-            Outcome::Abandoned => {
-                self.live += 1.0;
-                self.abandons += 1.0;
-            }
-            _ => {}
+        if cdr.is_live_answer() {
+            self.live += 1.0;
+            self.abandons += f64::from(u8::from(cdr.outcome == Outcome::Abandoned));
         }
         if let AbandonRule::Ofcom { amd_fp_share } = self.rule
             && cdr.amd == Some(AmdVerdict::Machine)
