@@ -17,7 +17,7 @@
 //! # How it decides
 //! Consider placing one more call. Its live answer, if any, needs an agent `τ` after it is placed,
 //! `τ` drawn from the need-time distribution (evaluated at its 1/6, 1/2 and 5/6 quantiles). It is
-//! served if the agents free by `τ + grace` (ready now, plus each busy agent's chance of freeing)
+//! served if the agents free by `τ` (ready now, plus each busy agent's chance of freeing)
 //! outnumber the live answers ahead of it (waiting now, plus each ringing call's chance of
 //! needing an agent by `τ`, plus inbound arrivals, plus the other new calls). Both counts are sums
 //! of independent Bernoulli variables; with a normal approximation (continuity-corrected) the
@@ -61,9 +61,6 @@ pub struct PredictiveSettings {
     pub rule: AbandonRule,
     /// Milliseconds past UTC midnight at t = 0 (where Ofcom's calendar days fall).
     pub day_offset_ms: u64,
-    /// How long a live answer may wait for an agent before it counts as lost: the dialer's drop
-    /// time, or 2 s (the FCC's limit) if shorter or unset.
-    pub grace_ms: u64,
     /// The feedback loop's setpoint as a share of `target_abandon` (default 0.85).
     pub setpoint_share: f64,
     /// Most calls outstanding (not reserved) per agent that could take one (default 8): a bound
@@ -77,7 +74,6 @@ impl Default for PredictiveSettings {
             target_abandon: 0.03,
             rule: AbandonRule::Fcc,
             day_offset_ms: 0,
-            grace_ms: 0,
             setpoint_share: 0.85,
             max_calls_per_agent: 8.0,
         }
@@ -211,12 +207,13 @@ impl Predictive {
         if self.ring.needers() < MIN_NEEDERS || self.talk.samples() < MIN_TALKS {
             return Plan::Progressive;
         }
-        let grace = s.grace_ms;
         let tau: [u64; 3] = HORIZONS.map(|q| self.ring.need_time_quantile(q));
         // Wrap-up after a talk, at its median: finer quadrature over it changed nothing measurable.
         let wrap = self.wrap.quantile(0.5);
 
-        // Agents free by τ + grace: ready ones, and each busy one by its chance.
+        // Agents free by τ: ready ones, and each busy one by its chance. (Counting also those who
+        // free within a grace after τ dialled more and abandoned more for the same occupancy:
+        // impatient people hang up within that grace, and later arrivals compete for those agents.)
         let mut free = [f64::from(view.ready); 3];
         let mut free_var = [0.0; 3];
         let mut able = view.ready;
@@ -226,7 +223,7 @@ impl Predictive {
             }
             let elapsed = now.since(agent.since);
             let chance = |k: usize| -> f64 {
-                let h = tau[k] + grace;
+                let h = tau[k];
                 match agent.state {
                     AgentState::Talk => self.talk.ends_within(elapsed, h.saturating_sub(wrap)),
                     AgentState::Wrap => self.wrap.ends_within(elapsed, h),

@@ -305,34 +305,10 @@ impl Durations {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use reports::{Direction, Party};
+    use crate::core::pacer::predictive::tests::cdr;
 
     fn call(ring_s: u64, outcome: Outcome) -> Cdr {
-        let dial = Time::from_secs(100);
-        let answered = matches!(outcome, Outcome::Connected | Outcome::Abandoned | Outcome::Machine);
-        let answer = dial + ring_s * 1000;
-        Cdr {
-            call_id: 1,
-            campaign: "c".into(),
-            lead_id: Some(1),
-            attempt: 1,
-            direction: Direction::Outbound,
-            caller: "+15550100000".into(),
-            callee: "+15550100001".into(),
-            dial_time: dial,
-            answer_time: answered.then_some(answer),
-            connect_time: (outcome == Outcome::Connected).then_some(answer + 500),
-            end_time: answer + 60_000,
-            outcome,
-            disposition: "".into(),
-            answered_by: answered.then_some(Party::Human),
-            amd: None,
-            agent: None,
-            hangup_by: None,
-            sip_code: Some(200),
-            call_type: "".into(),
-            recording: "".into(),
-        }
+        cdr(100, ring_s, outcome)
     }
 
     /// What the core tells the pacer about a call: the moment it needs an agent (if it does),

@@ -10,9 +10,16 @@ fn normal_cdf_matches_tables() {
     assert!((normal_cdf(-3.090_232) - 0.001).abs() < 1e-7);
 }
 
-fn cdr(dial_s: u64, outcome: Outcome) -> Cdr {
+/// An outbound call's record: placed at `dial_s`, answered (or given up on) `ring_s` later; an
+/// answered call ends a minute after its answer.
+pub(super) fn cdr(dial_s: u64, ring_s: u64, outcome: Outcome) -> Cdr {
     let dial = Time::from_secs(dial_s);
-    let answered = matches!(outcome, Outcome::Connected | Outcome::Abandoned);
+    let rang = dial + ring_s * 1000;
+    let answered_by = match outcome {
+        Outcome::Connected | Outcome::Abandoned => Some(Party::Human),
+        Outcome::Machine => Some(Party::Machine),
+        _ => None,
+    };
     Cdr {
         call_id: 1,
         campaign: "c".into(),
@@ -22,12 +29,12 @@ fn cdr(dial_s: u64, outcome: Outcome) -> Cdr {
         caller: "+15550100000".into(),
         callee: "+15550100001".into(),
         dial_time: dial,
-        answer_time: answered.then_some(dial + 10_000),
-        connect_time: (outcome == Outcome::Connected).then_some(dial + 10_500),
-        end_time: dial + if answered { 200_000 } else { 25_000 },
+        answer_time: answered_by.map(|_| rang),
+        connect_time: (outcome == Outcome::Connected).then_some(rang + 500),
+        end_time: if answered_by.is_some() { rang + 60_000 } else { rang },
         outcome,
         disposition: "".into(),
-        answered_by: answered.then_some(Party::Human),
+        answered_by,
         amd: None,
         agent: None,
         hangup_by: None,
@@ -43,12 +50,12 @@ fn cdr(dial_s: u64, outcome: Outcome) -> Cdr {
 fn trained(settings: PredictiveSettings) -> Predictive {
     let mut p = Predictive::new(settings).expect("valid settings");
     for i in 0..100 {
-        let c = cdr(i, Outcome::Connected);
+        let c = cdr(i, 10, Outcome::Connected);
         p.needs_agent(c.dial_time, c.answer_time.expect("answered"), c.answer_time.expect("answered"));
         p.call_ended(&c);
     }
     for i in 0..200 {
-        p.call_ended(&cdr(i, Outcome::NoAnswer));
+        p.call_ended(&cdr(i, 25, Outcome::NoAnswer));
     }
     for i in 0..60 {
         let start = Time::from_secs(i);
@@ -130,12 +137,12 @@ fn it_falls_back_to_progressive_when_one_more_abandon_would_pass_the_cap() {
     assert!(matches!(p.plan(&view(400, &agents)), Plan::Start(_)));
     // 100 live answers so far; three abandons make 3 / 103, and a fourth would be 4 / 104 > 3 %.
     for _ in 0..3 {
-        p.call_ended(&cdr(300, Outcome::Abandoned));
+        p.call_ended(&cdr(300, 10, Outcome::Abandoned));
     }
     assert_eq!(p.plan(&view(402, &agents)), Plan::Progressive);
     // Connections make room again: 4 / 134 ≤ 3 %.
     for _ in 0..30 {
-        p.call_ended(&cdr(400, Outcome::Connected));
+        p.call_ended(&cdr(400, 10, Outcome::Connected));
     }
     assert!(matches!(p.plan(&view(404, &agents)), Plan::Start(_)));
 }
@@ -161,15 +168,15 @@ fn ofcom_starts_each_calendar_day_afresh_and_fcc_does_not() {
 fn the_threshold_falls_with_abandons_and_rises_with_connections() {
     let mut p = trained(PredictiveSettings::default());
     let before = p.threshold();
-    p.call_ended(&cdr(300, Outcome::Abandoned));
+    p.call_ended(&cdr(300, 10, Outcome::Abandoned));
     let after_abandon = p.threshold();
     assert!(after_abandon < before * 0.96, "{before} → {after_abandon}");
     for _ in 0..50 {
-        p.call_ended(&cdr(300, Outcome::Connected));
+        p.call_ended(&cdr(300, 10, Outcome::Connected));
     }
     assert!(p.threshold() > after_abandon);
     // No-answers and machines say nothing about abandons.
     let t = p.threshold();
-    p.call_ended(&cdr(300, Outcome::NoAnswer));
+    p.call_ended(&cdr(300, 25, Outcome::NoAnswer));
     assert_eq!(p.threshold(), t);
 }
