@@ -3,28 +3,14 @@
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
-/// The shipped reference scenario.
-fn reference() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/reference-ratio2.toml")
-}
+#[path = "support/cli.rs"]
+mod cli_support;
+use cli_support::{dialer, reference, text};
 
 fn reference_text() -> String {
     std::fs::read_to_string(reference()).expect("the reference scenario is readable")
-}
-
-/// Runs `dialer ARGS…`.
-fn dialer<I, S>(args: I) -> Output
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<std::ffi::OsStr>,
-{
-    Command::new(env!("CARGO_BIN_EXE_dialer")).args(args).output().expect("the dialer binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8(bytes.to_vec()).expect("UTF-8 output")
 }
 
 /// Runs `dialer ARGS…` and insists it succeeds; returns stdout.

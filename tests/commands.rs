@@ -5,23 +5,9 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// The shipped reference scenario.
-fn reference() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/reference-ratio2.toml")
-}
-
-/// Runs `dialer ARGS…`.
-fn dialer<I, S>(args: I) -> Output
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<std::ffi::OsStr>,
-{
-    Command::new(env!("CARGO_BIN_EXE_dialer")).args(args).output().expect("the dialer binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8(bytes.to_vec()).expect("UTF-8 output")
-}
+#[path = "support/cli.rs"]
+mod cli_support;
+use cli_support::{dialer, reference, text};
 
 /// Arguments that make the reference scenario small and quick: 10 agents for 20 minutes.
 const SMALL: [&str; 4] = ["--set", "duration=20m", "--set", "agents.count=10"];

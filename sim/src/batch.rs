@@ -57,24 +57,8 @@ mod tests {
     use std::path::Path;
 
     fn scenario(overrides: &[&str]) -> Scenario {
-        let text = r#"
-duration = "20m"
-seed = 4
-[agents]
-count = 5
-talk = { dist = "exp", mean = "2m" }
-wrap = { dist = "const", value = "5s" }
-[population]
-human = 0.3
-no_answer = 0.7
-ring = { dist = "const", value = "10s" }
-patience = { dist = "exp", mean = "3s" }
-[pacing]
-mode = "ratio"
-ratio = 2.0
-"#;
         let overrides: Vec<String> = overrides.iter().map(|s| (*s).to_owned()).collect();
-        crate::scenario::parse(text, Path::new("batch.toml"), &overrides).expect("valid")
+        crate::scenario::parse(crate::TINY_SCENARIO, Path::new("batch.toml"), &overrides).expect("valid")
     }
 
     #[test]

@@ -17,3 +17,22 @@ pub mod rng;
 pub mod scenario;
 pub mod sweep;
 pub mod world;
+
+/// A tiny valid scenario for unit tests: 5 agents, 20 minutes, ratio 2.
+#[cfg(test)]
+pub(crate) const TINY_SCENARIO: &str = r#"
+duration = "20m"
+seed = 4
+[agents]
+count = 5
+talk = { dist = "exp", mean = "2m" }
+wrap = { dist = "const", value = "5s" }
+[population]
+human = 0.3
+no_answer = 0.7
+ring = { dist = "const", value = "10s" }
+patience = { dist = "exp", mean = "3s" }
+[pacing]
+mode = "ratio"
+ratio = 2.0
+"#;

@@ -1,28 +1,10 @@
 use super::*;
 use std::path::PathBuf;
 
-const SCENARIO: &str = r#"
-name = "tiny"
-duration = "20m"
-seed = 4
-replications = 2
-[agents]
-count = 5
-talk = { dist = "exp", mean = "2m" }
-wrap = { dist = "const", value = "5s" }
-[population]
-human = 0.3
-no_answer = 0.7
-ring = { dist = "const", value = "10s" }
-patience = { dist = "exp", mean = "3s" }
-[pacing]
-mode = "ratio"
-ratio = 2.0
-"#;
-
 fn file(dir: &tempfile::TempDir) -> PathBuf {
     let path = dir.path().join("tiny.toml");
-    std::fs::write(&path, SCENARIO).expect("temp file");
+    let text = format!("name = \"tiny\"\nreplications = 2{}", crate::TINY_SCENARIO);
+    std::fs::write(&path, text).expect("temp file");
     path
 }
 
