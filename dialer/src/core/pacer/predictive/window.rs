@@ -1,6 +1,8 @@
 //! The abandon count of the current compliance period, as the pacer itself can know it: from the
-//! records of its own calls, counted the way the regulator counts (DOMAIN.md; the same periods as
-//! `reports`' compliance section).
+//! records of its own calls, counted the way the regulator counts (DOMAIN.md). The periods are
+//! those of `reports`' compliance section, except that FCC periods run from t = 0 here and from
+//! the hour of the first dial there (the same hour in a simulation), and that Ofcom false
+//! positives are estimated here (`amd_fp_share`) and known exactly there in simulation.
 
 use crate::core::Time;
 use reports::{AmdVerdict, Cdr, Direction, Outcome};
