@@ -6,3 +6,5 @@
 //! wall-clock time. See the [`core`] module for the run loop.
 
 pub mod core;
+pub mod media;
+pub mod sip;

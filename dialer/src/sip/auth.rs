@@ -1,0 +1,1 @@
+//! Placeholder: filled in by the SIP work (issue 4).
