@@ -390,3 +390,37 @@ fn a_recycled_record_box_is_reused_and_carries_nothing_over() {
     };
     assert_eq!(*record, expected);
 }
+
+/// Dials two calls ahead once, then falls back to progressive: a pacer whose safety has tripped.
+struct AheadThenProgressive(bool);
+
+impl Pacer for AheadThenProgressive {
+    fn name(&self) -> &'static str {
+        "ahead-then-progressive"
+    }
+
+    fn plan(&mut self, _view: &PacerView<'_>) -> Plan {
+        if std::mem::replace(&mut self.0, true) { Plan::Progressive } else { Plan::Start(2) }
+    }
+}
+
+#[test]
+fn falling_back_to_progressive_leaves_ready_agents_to_the_calls_already_placed() {
+    let mut r = Rig::new(config(Screening::Perfect), Box::new(AheadThenProgressive(false)));
+    // The first agent's login dials two calls ahead, with no agent reserved.
+    let ahead = dials(&r.go(Input::AgentLogin { agent: AgentId(0) }, t(0)));
+    assert_eq!(ahead.iter().map(|(_, a)| *a).collect::<Vec<_>>(), vec![None, None]);
+    // Two more agents log in under progressive: the two unreserved calls in flight have the
+    // first claim on the three ready agents, so only one agent is reserved for a new call.
+    let mut out = r.go(Input::AgentLogin { agent: AgentId(1) }, t(1));
+    assert!(dials(&out).is_empty(), "two ready agents, both claimed");
+    out = r.go(Input::AgentLogin { agent: AgentId(2) }, t(1));
+    let new = dials(&out);
+    assert_eq!(new.len(), 1, "one new call for the one agent the calls in flight do not need");
+    assert!(new[0].1.is_some(), "progressive reserves its agent");
+    // Both calls placed ahead are answered and find an agent: no abandon.
+    for (call, _) in &ahead {
+        let out = r.go(Input::Answered { call: *call, truth: Some(Party::Human) }, t(8));
+        assert!(out.iter().any(|o| matches!(o, Output::Connect { call: c, .. } if c == call)), "{out:?}");
+    }
+}
