@@ -27,14 +27,17 @@
 //! θ is the one tuned quantity. After each live answer it moves by the stochastic-approximation
 //! step θ ← θ · exp(η (s − x)), x = 1 for an abandon and 0 for a connection: it settles where
 //! the share of abandoned live answers equals the setpoint s, a fixed fraction below
-//! `target_abandon`, so the realised rate approaches the target from below.
+//! `target_abandon`, so the realised rate approaches the target from below. Under Ofcom the
+//! false positives the pacer books (see [`AbandonRule`]) take their part of the rate first, so s
+//! is the share of live answers that leaves the period's rate, false positives included, at that
+//! fraction of the target. θ starts at s the first time the pacer dials ahead.
 //!
 //! # Safety
 //! The abandon rate is counted over the compliance period as the regulator counts it
 //! ([`AbandonRule`]). Whenever one more abandon would take the period's rate above
 //! `target_abandon` — at the start of every period, and whenever the rate nears the cap — the
 //! pacer falls back to progressive dialing (no abandons possible) until live answers have made
-//! room again. So a small team starts progressive and dials ahead only once it has earned a
+//! room again; calls it placed ahead keep their claim on the agents who free meanwhile. So a small team starts progressive and dials ahead only once it has earned a
 //! margin, and no run can drift over the cap by more than the calls already in flight.
 //!
 //! It never reads the population the simulator draws from: it is built from
@@ -101,6 +104,8 @@ const MIN_TALKS: usize = 20;
 const PAYBACK_LIVE: f64 = 1000.0;
 /// Step of the feedback loop per live answer.
 const GAIN: f64 = 0.05;
+/// The smallest risk threshold: below it the pacer would hardly ever dial ahead.
+const THETA_MIN: f64 = 1e-4;
 /// Inbound arrivals are counted over this trailing window.
 const INBOUND_WINDOW_MS: u64 = 30 * 60_000;
 
@@ -114,8 +119,8 @@ pub struct Predictive {
     machine: Durations,
     window: AbandonWindow,
     inbound: VecDeque<Time>,
-    /// The risk threshold the feedback loop tunes.
-    theta: f64,
+    /// The risk threshold the feedback loop tunes; `None` until the pacer first dials ahead.
+    theta: Option<f64>,
     last: Option<Decision>,
 }
 
@@ -157,7 +162,7 @@ impl Predictive {
         }
         Ok(Predictive {
             window: AbandonWindow::new(s.rule, s.day_offset_ms),
-            theta: s.target_abandon * s.setpoint_share,
+            theta: None,
             ring: RingModel::new(),
             talk: Durations::new(),
             wrap: Durations::new(),
@@ -168,9 +173,19 @@ impl Predictive {
         })
     }
 
-    /// The risk threshold now (for tests and traces).
-    pub fn threshold(&self) -> f64 {
+    /// The risk threshold now (for tests and traces); `None` before the pacer first dials ahead.
+    pub fn threshold(&self) -> Option<f64> {
         self.theta
+    }
+
+    /// The feedback loop's setpoint: the share of live answers that may be abandoned for the
+    /// period's rate to settle at `setpoint_share` × the target. Under Ofcom the estimated false
+    /// positives take their part first. While the period is over that rate it aims lower, to pay
+    /// the excess back.
+    fn setpoint(&self) -> f64 {
+        let base = self.settings.target_abandon * self.settings.setpoint_share;
+        let share = self.window.abandon_share_for(base);
+        (share - self.window.excess_over(base) / PAYBACK_LIVE).max(0.0)
     }
 
     fn inbound_per_ms(&mut self, now: Time) -> f64 {
@@ -267,6 +282,11 @@ impl Predictive {
             }
         }
         let fresh: [f64; 3] = tau.map(|t| self.ring.need_within(0, t));
+        // The loop starts at its setpoint the first time the pacer dials ahead, when the share of
+        // false positives is known; started earlier it would begin far too high under Ofcom, and
+        // a burst of abandons at the start of a day would hold the rest of it progressive.
+        let start = self.setpoint().max(THETA_MIN);
+        let theta = *self.theta.get_or_insert(start);
 
         // Place calls one by one while the next one's risk stays under θ.
         let most = (s.max_calls_per_agent * f64::from(able)).floor() as u32;
@@ -285,7 +305,7 @@ impl Predictive {
                 })
                 .sum::<f64>()
                 / 3.0;
-            if risk > self.theta {
+            if risk > theta {
                 break;
             }
             n += 1;
@@ -324,10 +344,10 @@ impl Pacer for Predictive {
             return;
         }
         let abandoned = f64::from(u8::from(cdr.outcome == Outcome::Abandoned));
-        // Aim below the setpoint while the period is over it, to pay the excess back.
-        let base = self.settings.target_abandon * self.settings.setpoint_share;
-        let setpoint = (base - self.window.excess_over(base) / PAYBACK_LIVE).max(0.0);
-        self.theta = (self.theta * (GAIN * (setpoint - abandoned)).exp()).clamp(1e-4, 0.5);
+        let setpoint = self.setpoint();
+        if let Some(theta) = &mut self.theta {
+            *theta = (*theta * (GAIN * (setpoint - abandoned)).exp()).clamp(THETA_MIN, 0.5);
+        }
     }
 
     fn needs_agent(&mut self, dialed: Time, answered: Time, now: Time) {

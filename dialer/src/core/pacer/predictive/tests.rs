@@ -1,6 +1,6 @@
 use super::*;
 use crate::core::pacer::{AgentView, RingingCalls};
-use reports::{Direction, Party};
+use reports::{AmdVerdict, Direction, Party};
 
 #[test]
 fn normal_cdf_matches_tables() {
@@ -167,16 +167,41 @@ fn ofcom_starts_each_calendar_day_afresh_and_fcc_does_not() {
 #[test]
 fn the_threshold_falls_with_abandons_and_rises_with_connections() {
     let mut p = trained(PredictiveSettings::default());
-    let before = p.threshold();
+    assert_eq!(p.threshold(), None, "the loop starts when the pacer first dials ahead");
+    let agents = vec![agent(AgentState::Ready, 3_000, false); 4];
+    assert!(matches!(p.plan(&view(3_000, &agents)), Plan::Start(_)));
+    let before = p.threshold().expect("started");
     p.call_ended(&cdr(300, 10, Outcome::Abandoned));
-    let after_abandon = p.threshold();
+    let after_abandon = p.threshold().expect("started");
     assert!(after_abandon < before * 0.96, "{before} → {after_abandon}");
     for _ in 0..50 {
         p.call_ended(&cdr(300, 10, Outcome::Connected));
     }
-    assert!(p.threshold() > after_abandon);
+    assert!(p.threshold().expect("started") > after_abandon);
     // No-answers and machines say nothing about abandons.
     let t = p.threshold();
     p.call_ended(&cdr(300, 25, Outcome::NoAnswer));
     assert_eq!(p.threshold(), t);
+}
+
+#[test]
+fn under_ofcom_the_loop_starts_lower_by_the_false_positives_it_books() {
+    let agents = vec![agent(AgentState::Ready, 3_000, false); 4];
+    let mut fcc = trained(PredictiveSettings::default());
+    assert!(matches!(fcc.plan(&view(3_000, &agents)), Plan::Start(_)));
+    // 100 live answers, none abandoned: the setpoint 0.85 × 3% = 2.55%, plus the payback term
+    // (the period is 2.55 abandons under it, repaid over 1000 live answers): 2.805%.
+    let fcc = fcc.threshold().expect("started");
+    assert!((fcc - 0.028_05).abs() < 1e-9, "{fcc}");
+    // The same, plus 40 machine verdicts of which 5% are booked as people: 2 false positives, 2
+    // per 100 live answers. The period's rate (x + 0.02) / 1.02 is 2.55% when the share abandoned
+    // x = 0.0255 × 1.02 − 0.02 = 0.601%; the period is 0.601 under, repaid: 0.6611%.
+    let settings = PredictiveSettings { rule: AbandonRule::Ofcom { amd_fp_share: 0.05 }, ..Default::default() };
+    let mut ofcom = trained(settings);
+    for i in 0..40 {
+        ofcom.call_ended(&Cdr { amd: Some(AmdVerdict::Machine), ..cdr(i, 10, Outcome::Machine) });
+    }
+    assert!(matches!(ofcom.plan(&view(3_000, &agents)), Plan::Start(_)));
+    let start = ofcom.threshold().expect("started");
+    assert!((start - 0.006_611).abs() < 1e-9, "{start}");
 }

@@ -32,11 +32,22 @@ pub(super) struct AbandonWindow {
     period: u64,
     live: f64,
     abandons: f64,
+    /// Over the whole run: people's live answers, and false positives estimated (Ofcom).
+    run_live: f64,
+    run_fp: f64,
 }
 
 impl AbandonWindow {
     pub(super) fn new(rule: AbandonRule, day_offset_ms: u64) -> AbandonWindow {
-        AbandonWindow { rule, day_offset_ms: day_offset_ms % DAY_MS, period: 0, live: 0.0, abandons: 0.0 }
+        AbandonWindow {
+            rule,
+            day_offset_ms: day_offset_ms % DAY_MS,
+            period: 0,
+            live: 0.0,
+            abandons: 0.0,
+            run_live: 0.0,
+            run_fp: 0.0,
+        }
     }
 
     fn period_of(&self, t: Time) -> u64 {
@@ -60,6 +71,12 @@ impl AbandonWindow {
             return;
         }
         self.roll(cdr.end_time);
+        let fp = match self.rule {
+            AbandonRule::Ofcom { amd_fp_share } if cdr.amd == Some(AmdVerdict::Machine) => amd_fp_share,
+            _ => 0.0,
+        };
+        self.run_fp += fp;
+        self.run_live += f64::from(u8::from(cdr.is_live_answer()));
         if self.period_of(cdr.dial_time) != self.period {
             return; // placed in a period that has closed
         }
@@ -67,18 +84,28 @@ impl AbandonWindow {
             self.live += 1.0;
             self.abandons += f64::from(u8::from(cdr.outcome == Outcome::Abandoned));
         }
-        if let AbandonRule::Ofcom { amd_fp_share } = self.rule
-            && cdr.amd == Some(AmdVerdict::Machine)
-        {
-            self.live += amd_fp_share;
-            self.abandons += amd_fp_share;
-        }
+        self.live += fp;
+        self.abandons += fp;
     }
 
     /// Whether one more abandon now would keep the period's rate at or under `cap`.
     pub(super) fn can_afford_one_more(&mut self, now: Time, cap: f64) -> bool {
         self.roll(now);
         self.abandons + 1.0 <= cap * (self.live + 1.0)
+    }
+
+    /// Estimated false positives per live answer so far in the run (0 under FCC, which does not
+    /// count them): the part of the rate the dialer cannot pace away.
+    pub(super) fn fp_per_live(&self) -> f64 {
+        if self.run_live > 0.0 { self.run_fp / self.run_live } else { 0.0 }
+    }
+
+    /// The share of live answers that may be abandoned for the period's rate, false positives
+    /// included, to come out at `rate`: x with (x + f) / (1 + f) = rate, f the false positives per
+    /// live answer.
+    pub(super) fn abandon_share_for(&self, rate: f64) -> f64 {
+        let f = self.fp_per_live();
+        (rate * (1.0 + f) - f).max(0.0)
     }
 
     /// Abandons of the period beyond `rate` × its live answers (negative when under).
