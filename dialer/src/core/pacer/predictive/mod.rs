@@ -6,7 +6,7 @@
 //! Only what a real dialer has: the [`PacerView`] (ready agents; each busy agent's state and for
 //! how long; the calls ringing and since when; calls in AMD and waiting), the records of its own
 //! finished calls and the agents' finished intervals. From these it learns, over a sliding window
-//! of the last minutes ([`model`]):
+//! of the last minutes (`model`):
 //! - how calls resolve: for a call ringing for `a` seconds, the chance it needs an agent within
 //!   the next `h` seconds (a live answer, or a machine AMD passes on), from the empirical ring
 //!   times of recent calls by outcome, plus the AMD decision delay;
