@@ -11,6 +11,7 @@
 //!   back, strictly; [`metrics_from_files`] does both ends at once.
 //! - [`timeseries::TimeSeries`] cuts a run's records into bins of time, and [`plot`] draws
 //!   them (and a sweep's frontier) as SVG and PNG.
+//! - [`load`] holds the record of a SIP load test (`load.json`, `per_second.csv`) and its plots.
 //! - [`summarize`] turns the metrics of several replications into means, 95 % half-widths
 //!   ([`student_t_975`]) and the runs; [`metric_value`] fetches one figure by its dotted key.
 //!
@@ -45,6 +46,7 @@
 //! ```
 
 mod files;
+pub mod load;
 mod metrics;
 pub mod plot;
 mod record;
