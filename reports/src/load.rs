@@ -204,7 +204,8 @@ pub fn load_plots(report: &LoadReport, rows: &[PerSecond]) -> Vec<(&'static str,
                 "Target {} calls/s; reached {:.0} calls/s. Attempted = INVITEs first sent; failed = final response ≥ 300 not asked for, or a timeout.",
                 report.rate.target_cps, report.rate.achieved_cps
             ),
-            "In flight = calls started and not yet ended, at the end of each second (right-hand scale is the same).".to_owned(),
+            "In flight = calls started and not yet ended, at the end of each second (right-hand scale is the same)."
+                .to_owned(),
         ],
         x_label: "time (seconds since the start)".to_owned(),
         y_label: "calls per second / calls in flight".to_owned(),
@@ -310,7 +311,8 @@ mod tests {
 
     #[test]
     fn the_plots_draw_with_and_without_answers() {
-        let mut report = LoadReport { target: "sip:load@127.0.0.1".into(), transport: "udp".into(), ..Default::default() };
+        let mut report =
+            LoadReport { target: "sip:load@127.0.0.1".into(), transport: "udp".into(), ..Default::default() };
         report.rate.target_cps = 100.0;
         report.latency_ms.answer = Quantiles { count: 3, p99: 4.0, ..Default::default() };
         let rows: Vec<PerSecond> = (0..5)

@@ -289,6 +289,41 @@ impl Dist {
     }
 }
 
+impl std::str::FromStr for Dist {
+    type Err = DistError;
+
+    /// The command-line form (DESIGN.md, `dialer load --hold`): a lone duration is a constant
+    /// (`0s`, `30s`); otherwise the family and its parameters separated by colons, in the order
+    /// a scenario table names them: `exp:30s`, `lognormal:180s:90s`, `gamma:180s:90s`,
+    /// `uniform:10s:60s`, `weibull:1.5:60s`, `const:30s`.
+    fn from_str(text: &str) -> Result<Dist, DistError> {
+        let parts: Vec<&str> = text.trim().split(':').collect();
+        let bad = |problem: String| {
+            DistError {
+            key: "",
+            problem,
+            fix: "write a duration (\"30s\") or a family with its parameters: \"exp:30s\", \"lognormal:180s:90s\", \"gamma:180s:90s\", \"uniform:10s:60s\", \"weibull:1.5:60s\"".into(),
+        }
+        };
+        let ms = |i: usize| -> Result<f64, DistError> { parse_duration_ms(parts[i]) };
+        match (parts[0], parts.len()) {
+            (_, 1) => Ok(Dist::constant(round_ms(ms(0)?))),
+            ("const", 2) => Ok(Dist::constant(round_ms(ms(1)?))),
+            ("exp", 2) => Dist::exp(ms(1)?),
+            ("lognormal", 3) => Dist::lognormal(ms(1)?, ms(2)?),
+            ("gamma", 3) => Dist::gamma(ms(1)?, ms(2)?),
+            ("uniform", 3) => Dist::uniform(round_ms(ms(1)?), round_ms(ms(2)?)),
+            ("weibull", 3) => {
+                let shape = parts[1]
+                    .parse::<f64>()
+                    .map_err(|_| bad(format!("{:?}: the shape {:?} is not a number", text, parts[1])))?;
+                Dist::weibull(shape, ms(2)?)
+            }
+            (family, n) => Err(bad(format!("{text:?}: {family:?} with {} parameter(s) is not a distribution", n - 1))),
+        }
+    }
+}
+
 /// Summaries and messages show a distribution the way a scenario file would describe it, e.g.
 /// `lognormal(mean 3m, sd 1m 30s)`.
 impl fmt::Display for Dist {
@@ -542,6 +577,23 @@ fn gamma_fn(x: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_command_line_form_reads_every_family_and_refuses_the_rest() {
+        let parse = |t: &str| t.parse::<Dist>();
+        assert_eq!(parse("0s"), Ok(Dist::constant(0)));
+        assert_eq!(parse("30s"), Ok(Dist::constant(30_000)));
+        assert_eq!(parse("const:1.5s"), Ok(Dist::constant(1_500)));
+        assert_eq!(parse("exp:30s"), Dist::exp(30_000.0));
+        assert_eq!(parse("lognormal:180s:90s"), Dist::lognormal(180_000.0, 90_000.0));
+        assert_eq!(parse("gamma:3m:1m"), Dist::gamma(180_000.0, 60_000.0));
+        assert_eq!(parse("uniform:10s:60s"), Dist::uniform(10_000, 60_000));
+        assert_eq!(parse("weibull:1.5:60s"), Dist::weibull(1.5, 60_000.0));
+        for bad in ["exp", "exp:30s:1s", "normal:3s:1s", "lognormal:3s", "weibull:x:3s", "-3s", "uniform:9s:1s", ""] {
+            let err = parse(bad).expect_err(bad);
+            assert!(!err.fix.is_empty(), "{bad}: {err}");
+        }
+    }
 
     #[test]
     fn rounding_to_milliseconds_is_a_saturating_cast_of_the_half_up_value() {
