@@ -11,6 +11,7 @@ pub mod batch;
 pub mod check;
 pub mod dist;
 pub mod engine;
+pub mod load;
 pub mod queue;
 pub mod replicate;
 pub mod rng;
