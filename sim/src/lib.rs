@@ -8,6 +8,7 @@
 //! [`check`] of scenarios' `[expect]` bounds.
 
 pub mod batch;
+pub mod callee;
 pub mod check;
 pub mod dist;
 pub mod engine;

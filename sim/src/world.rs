@@ -5,6 +5,7 @@
 //! dialer's inputs ([`Input`]). It never decides anything a dialer decides (ring timeouts, drops,
 //! which agent takes a call): those stay in the core.
 
+use crate::callee::{CalleeKind, draw_callee};
 use crate::queue::EventQueue;
 use crate::rng::{Purpose, Stream, Streams, uniform};
 use crate::scenario::{AgentGroup, Scenario};
@@ -45,7 +46,6 @@ enum Callee {
     Human,
     Machine,
     Busy,
-    NoAnswer,
     Invalid,
     Inbound,
 }
@@ -159,41 +159,24 @@ impl<'s> World<'s> {
     }
 
     fn dial(&mut self, call: CallId, lead: u64, now: Time, queue: &mut EventQueue<Event>) {
-        let phase = self.sc.population.phase_at(now);
-        let mix = &phase.mix;
-        let u = uniform(&mut self.streams.get(Purpose::Outcome, lead));
-        let callee = if u < mix.human {
-            Callee::Human
-        } else if u < mix.human + mix.machine {
-            Callee::Machine
-        } else if u < mix.human + mix.machine + mix.busy {
-            Callee::Busy
-        } else if u < mix.human + mix.machine + mix.busy + mix.no_answer {
-            Callee::NoAnswer
-        } else {
-            Callee::Invalid
+        let draw = draw_callee(self.sc, &self.streams, lead, now);
+        let callee = match draw.kind {
+            CalleeKind::Human => Callee::Human,
+            CalleeKind::Machine => Callee::Machine,
+            CalleeKind::Busy => Callee::Busy,
+            CalleeKind::Invalid => Callee::Invalid,
+            // Nobody will ever answer: the dialer's ring timeout ends the call, and the world
+            // has nothing to remember about it.
+            CalleeKind::NoAnswer => return,
         };
-        let mut patience_ms = None;
-        match callee {
-            Callee::Human | Callee::Machine => {
-                let ring = phase.ring.sample_ms(&mut self.streams.get(Purpose::Ring, lead));
-                queue.schedule(now + ring, Event::Answer(call));
-                if callee == Callee::Human {
-                    patience_ms =
-                        phase.patience.as_ref().map(|d| d.sample_ms(&mut self.streams.get(Purpose::Patience, lead)));
-                }
-            }
-            Callee::Busy | Callee::Invalid => {
-                // Invalid numbers are refused as fast as busy lines are reported.
-                let after = phase.busy_after.sample_ms(&mut self.streams.get(Purpose::Busy, lead));
-                let reason = if callee == Callee::Busy { Rejection::Busy } else { Rejection::Invalid };
-                queue.schedule(now + after, Event::Reject(call, reason));
-            }
-            // Nobody will ever answer: the dialer's ring timeout ends the call, and the world has
-            // nothing to remember about it.
-            Callee::NoAnswer | Callee::Inbound => return,
-        }
-        self.calls.insert(call, WorldCall { callee, key: lead, patience_ms, connected: false });
+        let Some(after) = draw.after_ms else { return };
+        let event = match callee {
+            Callee::Busy => Event::Reject(call, Rejection::Busy),
+            Callee::Invalid => Event::Reject(call, Rejection::Invalid),
+            _ => Event::Answer(call),
+        };
+        queue.schedule(now + after, event);
+        self.calls.insert(call, WorldCall { callee, key: lead, patience_ms: draw.patience_ms, connected: false });
     }
 
     /// Turns a due event into the dialer's input, if it still means something (events for calls
