@@ -6,8 +6,10 @@
 //!   parameter values with `:`, quoted display names);
 //! - [`auth`]: digest authentication (RFC 2617 / RFC 7616: MD5 and SHA-256, `qop=auth`);
 //! - [`transaction`]: sans-IO RFC 3261 §17 transactions with RFC 6026's accepted state, driven in
-//!   virtual or wall-clock time like the dialer core.
+//!   virtual or wall-clock time like the dialer core;
+//! - [`transport`]: sockets (UDP with enlarged buffers) and datagram limits.
 
 pub mod auth;
 pub mod message;
 pub mod transaction;
+pub mod transport;
