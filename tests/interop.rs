@@ -113,7 +113,7 @@ fn sipp_calls_the_stateless_responder() {
 #[test]
 fn baresip_answers_sipp() {
     let calls = 6;
-    // baresip also takes TCP port + 1 (TLS).
+    // baresip also listens on TCP port + 1.
     let baresip = Baresip::start(free_port_block(2)).unwrap();
     let caller = SippUac::new(baresip.addr())
         .service(BARESIP_USER)

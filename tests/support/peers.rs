@@ -100,8 +100,8 @@ pub fn free_port() -> u16 {
 }
 
 /// The first of `len` consecutive ports on 127.0.0.1, each free for both UDP and TCP: for peers
-/// that also bind the ports after their SIP port (baresip's TLS on port + 1, SIPp's media on
-/// port and port + 2).
+/// that also bind the ports after their SIP port (baresip listens on TCP port + 1 too; SIPp's
+/// media takes port and port + 2).
 pub fn free_port_block(len: u32) -> u16 {
     assert!((1..100).contains(&len), "a port block of {len} ports");
     let _ = NEXT_PORT.compare_exchange(
@@ -462,8 +462,8 @@ pub struct Baresip {
 }
 
 impl Baresip {
-    /// Starts baresip listening on 127.0.0.1:`port` (UDP and TCP; it also takes TCP `port` + 1
-    /// for TLS, see [`free_port_block`]) and waits until it answers OPTIONS.
+    /// Starts baresip listening on 127.0.0.1:`port` (UDP and TCP; it also listens on TCP
+    /// `port` + 1: take the port from `free_port_block(2)`) and waits until it answers OPTIONS.
     pub fn start(port: u16) -> Result<Baresip, PeerError> {
         let binary = need("baresip")?;
         let dir = tempdir("baresip")?;
