@@ -9,5 +9,6 @@
 //!   virtual or wall-clock time like the dialer core.
 
 pub mod auth;
+pub mod dialog;
 pub mod message;
 pub mod transaction;
