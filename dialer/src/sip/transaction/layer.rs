@@ -717,3 +717,14 @@ fn splitmix64(mut z: u64) -> u64 {
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^ (z >> 31)
 }
+
+#[cfg(test)]
+mod size {
+    /// The load generator holds tens of thousands of transactions: keep the table's slot within
+    /// three cache lines (messages live on the heap beside it).
+    #[test]
+    fn a_transaction_slot_is_small() {
+        let slot = std::mem::size_of::<super::SlotEntry>();
+        assert!(slot <= 192, "slot {slot} bytes, of which common {}", std::mem::size_of::<super::Common>());
+    }
+}

@@ -67,8 +67,7 @@ impl ServerInvite {
                 (Step::Alive, false)
             }
             State::Accepted => {
-                self.acked = true;
-                c.deadlines.disarm(Slot::Retransmit);
+                self.on_2xx_ack(c);
                 (Step::Alive, true)
             }
             _ => {
@@ -78,10 +77,12 @@ impl ServerInvite {
         }
     }
 
-    /// The ACK of our 2xx came (matched by Call-ID and CSeq): stop retransmitting the 2xx.
+    /// The ACK of our 2xx came (matched by Call-ID and CSeq): stop retransmitting the 2xx, and
+    /// free it (Accepted only absorbs INVITE copies from now on; timer L still runs).
     pub fn on_2xx_ack(&mut self, c: &mut Common) {
         self.acked = true;
         c.deadlines.disarm(Slot::Retransmit);
+        c.message = Box::default();
     }
 
     pub fn on_response(

@@ -652,3 +652,19 @@ fn branches_and_tokens_are_fresh_and_reproducible() {
     assert_eq!(unique.len(), 1000);
     assert_eq!(b.new_branch(), branches[0]);
 }
+
+#[test]
+fn messages_are_serialised_as_rsip_writes_them() {
+    let invite = RequestSpec::invite("sip:callee@192.0.2.2")
+        .via("192.0.2.1:5060", "z9hG4bKser")
+        .call_id("c")
+        .body("application/sdp", "v=0\r\ns=caf\u{e9}\r\n".as_bytes().to_vec())
+        .build()
+        .unwrap();
+    assert_eq!(headers::bytes_of(&invite), invite.to_string().into_bytes());
+    let ok = response_to(&invite, 200, Some("t"));
+    assert_eq!(headers::bytes_of(&ok), ok.to_string().into_bytes());
+    let mut binary = invite.clone();
+    binary.body = vec![0xff, 0x00, 0x80];
+    assert!(headers::bytes_of(&binary).ends_with(&[0xff, 0x00, 0x80]), "bodies are copied as bytes");
+}
