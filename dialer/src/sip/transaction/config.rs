@@ -32,7 +32,10 @@ impl Default for Config {
 pub enum Timer {
     /// INVITE request retransmission (client, UDP): T1, doubling without a cap.
     A,
-    /// INVITE transaction timeout (client, Calling): 64·T1.
+    /// INVITE transaction timeout (client, Calling): 64·T1. It stops at the first provisional
+    /// response (§17.1.1.2): from then on the TU's ring timeout and [`cancel`] bound the wait.
+    ///
+    /// [`cancel`]: super::TransactionLayer::cancel
     B,
     /// Wait for response retransmissions after a non-2xx (client INVITE, Completed): 32 s over
     /// UDP, 0 over a reliable transport.

@@ -185,8 +185,11 @@ pub struct TransactionLayer {
 }
 
 impl TransactionLayer {
-    /// An endpoint with no transactions.
-    pub fn new(config: Config) -> TransactionLayer {
+    /// An endpoint with no transactions. T1 is taken as at least 1 ms and T2 as at least T1 (a
+    /// zero T1 would retransmit forever within one instant).
+    pub fn new(mut config: Config) -> TransactionLayer {
+        config.t1_ms = config.t1_ms.max(1);
+        config.t2_ms = config.t2_ms.max(config.t1_ms);
         let seed = config.seed;
         TransactionLayer {
             config,

@@ -330,6 +330,11 @@ impl Pair {
 
     /// One step: drain, then move time to the next thing that happens. False when idle.
     pub fn step(&mut self) -> bool {
+        self.step_before(Time::NEVER)
+    }
+
+    /// A step that moves time no further than `limit` (then false).
+    fn step_before(&mut self, limit: Time) -> bool {
         self.drain();
         let next = [
             self.client.poll_timeout(),
@@ -341,6 +346,10 @@ impl Pair {
         .flatten()
         .min();
         let Some(next) = next else { return false };
+        if next > limit {
+            self.now = self.now.max(limit);
+            return false;
+        }
         self.now = self.now.max(next);
         while let Some(entry) = self.net.in_flight.first_entry() {
             if entry.key().0 > self.now {
@@ -394,9 +403,10 @@ impl Pair {
         }
     }
 
-    /// Steps until idle or `until`, whichever first.
+    /// Steps until idle or `until`, whichever first; time then stands at `until` (or at the
+    /// last event, when idle before it).
     pub fn drive_until(&mut self, until: Time) {
-        while self.now < until && self.step() {}
+        while self.step_before(until) {}
         self.drain();
     }
 

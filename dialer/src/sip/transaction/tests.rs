@@ -668,3 +668,40 @@ fn messages_are_serialised_as_rsip_writes_them() {
     binary.body = vec![0xff, 0x00, 0x80];
     assert!(headers::bytes_of(&binary).ends_with(&[0xff, 0x00, 0x80]), "bodies are copied as bytes");
 }
+
+#[test]
+fn a_zero_t1_is_raised_to_one_ms_so_retransmissions_still_end() {
+    let mut layer = TransactionLayer::new(Config { t1_ms: 0, t2_ms: 0, ..Config::default() });
+    assert_eq!((layer.config().t1_ms, layer.config().t2_ms), (1, 1));
+    layer.send_request(request(Method::Options, "z9hG4bKz", 1), server_peer(), Time::ZERO).unwrap();
+    let (sent, events) = run(&mut layer, 1_000);
+    assert_eq!(sent.len(), 64, "every 1 ms until timer F at 64 ms");
+    assert!(matches!(events[0], (64, Event::Timeout { timer: Timer::F, .. })));
+}
+
+#[test]
+fn a_whole_call_over_tcp_sends_each_message_once_and_ends_at_once() {
+    let mut pair = Pair::with(Config::default(), 10, Transport::Tcp);
+    pair.uas = Some(net::UasScript { ringing_after: Some(10), final_after: Some(500), final_code: 200 });
+    let invite = pair.send_invite();
+    let bye = pair.request(Method::Bye);
+    pair.drive_until(Time::from_ms(2_000));
+    let bye = pair.send(bye);
+    pair.drive();
+    assert_eq!(pair.finals(invite), [200]);
+    assert_eq!(pair.finals(bye), [200]);
+    for line in ["INVITE", "ACK", "BYE"] {
+        assert_eq!(pair.sent_times(Side::Client, line).len(), 1, "{line}");
+    }
+    assert_eq!(pair.sent_times(Side::Server, "100 Trying").len(), 0, "the 180 came within 200 ms");
+    assert_eq!(pair.sent_times(Side::Server, "180").len(), 1);
+    assert_eq!(pair.sent_times(Side::Server, "200 OK").len(), 2, "one 200 for the INVITE, one for the BYE");
+    assert_eq!(pair.client.stats().retransmissions + pair.server.stats().retransmissions, 0);
+    // The BYE's transactions ended the moment their final response passed (timers J and K are
+    // zero); only the INVITE's Accepted states wait out timers L and M.
+    let bye_end = pair
+        .client_events
+        .iter()
+        .find_map(|(at, e)| matches!(e, Event::Terminated { key } if *key == bye).then_some(*at));
+    assert_eq!(bye_end, Some(Time::from_ms(2_000 + 20 + 5 + 20)));
+}

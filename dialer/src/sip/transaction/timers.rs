@@ -12,10 +12,11 @@ use std::collections::BinaryHeap;
 
 /// A transaction's two timer slots. Every state of §17 runs at most one retransmission timer
 /// (A, E, G, or the 100 Trying delay) and one ending timer (B, D, F, H, I, J, K, L, M, Cancel).
+/// At equal deadlines the ending timer runs first: no retransmission at the instant of giving up.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(super) enum Slot {
-    Retransmit,
     End,
+    Retransmit,
 }
 
 /// The deadlines of one transaction: `Time::NEVER` when a slot is unarmed, with the RFC name of
