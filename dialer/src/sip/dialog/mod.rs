@@ -443,8 +443,12 @@ fn address_of(headers: &Headers, name: &'static str) -> Result<Box<str>, Message
             _ => None,
         })
         .ok_or(MessageError::Missing(name))?;
-    // Drop the `;tag=…` parameter (outside the angle brackets), keep the rest.
-    let split = value.rfind('>').map_or(0, |i| i + 1);
+    // Drop the `;tag=…` parameter (after the angle brackets, or after the bare URI), keep the
+    // rest.
+    let split = match value.rfind('>') {
+        Some(i) => i + 1,
+        None => value.find(';').unwrap_or(value.len()),
+    };
     let (addr, params) = value.split_at(split);
     let kept: String = params.split(';').filter(|p| !p.trim().is_empty() && !p.trim_start().starts_with("tag=")).fold(
         String::new(),

@@ -236,3 +236,12 @@ fn a_dialog_is_small() {
     let heap = d.local_uri.len() + d.remote_uri.len() + d.route_set.iter().map(|r| r.len() + 16).sum::<usize>() + 64;
     assert!(std::mem::size_of::<Dialog>() + heap < 1024, "{} + {heap}", std::mem::size_of::<Dialog>());
 }
+
+#[test]
+fn addresses_keep_their_parameters_but_not_the_tag() {
+    let mut headers = Headers::default();
+    headers.push(From::new("sip:a@192.0.2.1;tag=x").into());
+    headers.push(To::new("\"B\" <sip:b@192.0.2.2;user=phone>;tag=y;foo=bar").into());
+    assert_eq!(&*address_of(&headers, "From").unwrap(), "sip:a@192.0.2.1");
+    assert_eq!(&*address_of(&headers, "To").unwrap(), "\"B\" <sip:b@192.0.2.2;user=phone>;foo=bar");
+}

@@ -3,7 +3,7 @@
 //! nonsense. A cargo-fuzz target calls [`fuzz_drive`] with the fuzzer's input.
 
 use super::{Config, Input, Output, Peer, Time, TransactionKey, TransactionLayer};
-use crate::sip::dialog::{RequestSpec, response_to};
+use crate::sip::dialog::{Dialog, RequestSpec, ViaSpec, cancel_for, response_to};
 use rsip::headers::UntypedHeader;
 use rsip::{Header, Method, Request, SipMessage};
 
@@ -67,6 +67,17 @@ fn request(b: &mut Bytes) -> Option<Request> {
         .ok()?;
     r.headers.retain(|h| !matches!(h, Header::CSeq(_)));
     r.headers.push(rsip::headers::CSeq::new(format!("{seq} {cseq_method}")).into());
+    if b.byte().is_multiple_of(4) {
+        // Headers dialogs read, garbled.
+        match b.byte() % 3 {
+            0 => r.headers.push(rsip::headers::Contact::new(b.text()).into()),
+            1 => r.headers.push(rsip::headers::RecordRoute::new(b.text()).into()),
+            _ => {
+                r.headers.retain(|h| !matches!(h, Header::To(_)));
+                r.headers.push(rsip::headers::To::new(b.text()).into());
+            }
+        }
+    }
     if b.byte().is_multiple_of(8) {
         // Drop a header matching needs, or garble one.
         match b.byte() % 3 {
@@ -117,13 +128,26 @@ pub(super) fn drive(data: &[u8]) -> super::Stats {
         match op % 9 {
             0 => {
                 if let Some(r) = request(&mut b) {
+                    // The TU's side: a dialog from it, and the in-dialog checks.
+                    if let Ok(mut d) = Dialog::uas(&r, "t") {
+                        let _ = d.check_request(&r);
+                        let _ = d.request(Method::Bye, ViaSpec::udp("192.0.2.2", "z9hG4bKf"));
+                    }
                     let _ = layer.handle(Input::Received { message: SipMessage::Request(r), peer }, now);
                 }
             }
             1 => {
                 if let Some(r) = request(&mut b) {
-                    let tag = (b.byte().is_multiple_of(2)).then_some("t");
-                    let response = response_to(&r, code(&mut b), tag);
+                    let tag = b.byte().is_multiple_of(2).then_some("t");
+                    let mut response = response_to(&r, code(&mut b), tag);
+                    if b.byte().is_multiple_of(2) {
+                        response.headers.push(rsip::headers::RecordRoute::new(b.text()).into());
+                    }
+                    if let Ok(mut d) = Dialog::uac(&r, &response) {
+                        let _ = d.on_response(&response);
+                        let _ = d.ack(ViaSpec::udp("192.0.2.1", "z9hG4bKf"));
+                    }
+                    let _ = cancel_for(&r);
                     let _ = layer.handle(Input::Received { message: SipMessage::Response(response), peer }, now);
                 }
             }

@@ -124,5 +124,5 @@ fn fuzz_drive_survives_random_bytes() {
     assert!(total.transactions > 10_000, "{total:?}");
     assert!(total.retransmissions > 1_000, "{total:?}");
     assert!(total.stray_responses > 1_000, "{total:?}");
-    assert!(total.absorbed_requests > 50, "{total:?}");
+    assert!(total.absorbed_requests > 20, "{total:?}");
 }
