@@ -76,6 +76,13 @@ fn every_invite_ends_once_whatever_the_network_does() {
             assert_eq!(f + t, 1, "seed {seed}: {k} had {f} finals and {t} timeouts");
         }
         assert!(pair.errors.is_empty(), "seed {seed}: {:?}", pair.errors);
+        // The server TU hears of each INVITE once, however often it was sent.
+        let invites_heard = pair
+            .server_events
+            .iter()
+            .filter(|(_, e)| matches!(e, Event::Request { request, .. } if request.method == rsip::Method::Invite))
+            .count();
+        assert!(invites_heard <= invites.len(), "seed {seed}: {invites_heard} INVITEs heard of {}", invites.len());
         // Idle means every transaction ended but INVITEs left ringing on purpose, and their
         // server sides which wait for their TU.
         let ringing = invites.iter().filter(|k| pair.client.state(**k).is_some()).count();
@@ -83,6 +90,30 @@ fn every_invite_ends_once_whatever_the_network_does() {
         let terminated = pair.client_events.iter().filter(|(_, e)| matches!(e, Event::Terminated { .. })).count();
         assert_eq!(terminated as u64 + pair.client.len() as u64, pair.client.stats().transactions, "seed {seed}");
     }
+}
+
+/// Same seed, same run: every datagram and event at the same instant (the sans-IO promise the
+/// simulator rests on).
+#[test]
+fn runs_are_reproducible_from_their_seed() {
+    fn run(seed: u64) -> Vec<String> {
+        let mut pair = random_pair(seed);
+        for _ in 0..3 {
+            pair.send_invite();
+            let options = pair.request(rsip::Method::Options);
+            pair.send(options);
+        }
+        pair.drive();
+        let mut trace: Vec<String> = pair.log.iter().map(|s| format!("{} {:?} {}", s.at, s.from, s.text)).collect();
+        trace.extend(pair.client_events.iter().chain(&pair.server_events).map(|(at, e)| format!("{at} {e:?}")));
+        trace
+    }
+    for seed in [1, 7, 99] {
+        let a = run(seed);
+        assert!(a.len() > 20, "seed {seed}: the run did something");
+        assert_eq!(a, run(seed), "seed {seed}");
+    }
+    assert_ne!(run(1), run(7), "and different seeds give different runs");
 }
 
 /// Non-INVITE requests over a lossy network: one final response or timer F, exactly.
