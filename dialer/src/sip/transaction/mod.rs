@@ -43,6 +43,17 @@
 //! Transactions are matched by branch as §17.1.3 and §17.2.3 say: a response by its top Via branch
 //! and CSeq method, a request by branch, sent-by and method, an ACK with the INVITE it acknowledges,
 //! and a CANCEL as a transaction of its own whose event names the INVITE it cancels.
+//!
+//! What the layer does for the TU beyond §17: it sends 100 Trying 200 ms after an INVITE the TU
+//! has not answered; retransmits a 2xx to an INVITE until its ACK arrives (§13.3.1.4, matched
+//! by Call-ID and CSeq) and tells the TU if none did; resends the TU's ACK for each
+//! retransmission of the 2xx it acknowledged; builds and holds the CANCEL of an INVITE until a
+//! provisional response allows it (§9.1). What stays with the TU (the [`dialog`] module helps):
+//! building requests and responses, the ACK of a 2xx ([`TransactionLayer::send_ack`]), answering
+//! a CANCEL (200) and the INVITE it cancels (487), and giving up on a call that rings too long
+//! ([`TransactionLayer::cancel`]: timer B stops at the first provisional response).
+//!
+//! [`dialog`]: crate::sip::dialog
 
 mod client_invite;
 mod client_non_invite;
