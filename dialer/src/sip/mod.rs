@@ -10,6 +10,7 @@
 //! - [`transport`]: sockets (UDP with enlarged buffers) and datagram limits.
 
 pub mod auth;
+pub mod dialog;
 pub mod message;
 pub mod transaction;
 pub mod transport;
