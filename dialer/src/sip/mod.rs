@@ -7,6 +7,8 @@
 //! - [`auth`]: digest authentication (RFC 2617 / RFC 7616: MD5 and SHA-256, `qop=auth`);
 //! - [`transaction`]: sans-IO RFC 3261 §17 transactions with RFC 6026's accepted state, driven in
 //!   virtual or wall-clock time like the dialer core;
+//! - [`dialog`]: RFC 3261 §12 dialogs (tags, route set, CSeq, remote target) and the requests
+//!   built in them;
 //! - [`transport`]: sockets (UDP with enlarged buffers) and datagram limits.
 
 pub mod auth;
