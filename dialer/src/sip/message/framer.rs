@@ -8,7 +8,7 @@
 
 use super::headers::expand_compact;
 use super::lex::{is_wsp, trim_wsp};
-use super::parse::{find, parse_content_length};
+use super::parse::{head_end, parse_content_length};
 
 /// Largest message the framer accepts by default: a UDP datagram's worth; SIP over streams has
 /// no smaller natural bound, and nothing we exchange comes close.
@@ -83,14 +83,14 @@ impl StreamFramer {
         if data.is_empty() {
             return Ok(None);
         }
-        if let Some(eol) = find(data, b"\r\n") {
+        if let Some(eol) = memchr::memchr(b'\n', data).filter(|&i| i > 0 && data[i - 1] == b'\r').map(|i| i - 1) {
             if !is_start_line(&data[..eol]) {
                 return Err(FrameError::Garbage);
             }
         } else if data.len() > 2 && !could_start_a_message(data) {
             return Err(FrameError::Garbage);
         }
-        let Some(head_end) = find(data, b"\r\n\r\n") else {
+        let Some(head_end) = head_end(data) else {
             if data.len() > self.max_message_size {
                 return Err(FrameError::TooLarge { size: data.len(), max: self.max_message_size });
             }

@@ -46,7 +46,7 @@ use rsip::{Headers, Response, Version};
 /// ACK, or too broken to answer (no parseable top Via to send the answer to, or a missing From,
 /// To, Call-ID or CSeq).
 pub fn reject(raw: &[u8], error: &ParseError, to_tag: &str) -> Option<Response> {
-    let head_end = parse::find(raw, b"\r\n\r\n").unwrap_or(raw.len());
+    let head_end = parse::head_end(raw).unwrap_or(raw.len());
     let head = std::str::from_utf8(&raw[..head_end]).ok()?;
     let mut lines = head.split("\r\n");
     let start = lines.next()?;

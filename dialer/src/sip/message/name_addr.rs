@@ -6,7 +6,7 @@
 
 use rsip::Uri;
 
-use super::lex::{Cursor, find_param, is_token_byte, is_wsp, split_list, trim_wsp};
+use super::lex::{Cursor, find_param, is_token_byte, is_wsp, pos, split_list, trim_wsp};
 use super::uri::{UriError, parse_uri};
 
 /// A header value naming a party or a hop: display name, URI and header parameters.
@@ -77,7 +77,7 @@ pub fn parse_name_addr(value: &str) -> Result<NameAddr, NameAddrError> {
             return Err(NameAddrError::BadBrackets);
         }
         (Some(name), bracketed(&mut cur)?)
-    } else if let Some(lt) = value.find('<') {
+    } else if let Some(lt) = pos(value, b'<') {
         let name = trim_wsp(&value[..lt]);
         if !name.bytes().all(|b| is_token_byte(b) || is_wsp(b)) {
             return Err(NameAddrError::BadDisplayName);
@@ -110,7 +110,7 @@ pub fn parse_name_addr_list(value: &str) -> Result<Vec<NameAddr>, NameAddrError>
 /// Consumes `<uri>` at the cursor and returns the URI text.
 fn bracketed(cur: &mut Cursor<'_>) -> Result<String, NameAddrError> {
     let rest = cur.rest();
-    let close = rest.find('>').ok_or(NameAddrError::BadBrackets)?;
+    let close = pos(rest, b'>').ok_or(NameAddrError::BadBrackets)?;
     let inner = &rest[1..close];
     if inner.is_empty() || inner.starts_with([' ', '\t']) || inner.ends_with([' ', '\t']) {
         return Err(NameAddrError::BadBrackets);

@@ -20,7 +20,7 @@ use std::net::{IpAddr, Ipv6Addr};
 use rsip::common::uri::param::{OtherParam, OtherParamValue};
 use rsip::{Auth, Domain, Host, HostWithPort, Param, Port, Scheme, Uri};
 
-use super::lex::is_token_byte;
+use super::lex::{is_token_byte, pos};
 
 /// Why a URI was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -61,7 +61,7 @@ pub fn parse_uri(s: &str) -> Result<ParsedUri, UriError> {
     if s.bytes().any(|b| b <= b' ' || b == 0x7f || matches!(b, b'<' | b'>' | b'"')) {
         return Err(UriError::BadCharacter);
     }
-    let colon = s.find(':').ok_or(UriError::BadScheme)?;
+    let colon = pos(s, b':').ok_or(UriError::BadScheme)?;
     let scheme = &s[..colon];
     let rest = &s[colon + 1..];
     let valid_scheme = scheme.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
@@ -88,19 +88,19 @@ pub fn parse_uri(s: &str) -> Result<ParsedUri, UriError> {
 }
 
 fn parse_sip(scheme: Scheme, rest: &str) -> Result<ParsedUri, UriError> {
-    let (userinfo, hostpart) = match rest.find('@') {
+    let (userinfo, hostpart) = match pos(rest, b'@') {
         Some(at) => (Some(&rest[..at]), &rest[at + 1..]),
         None => (None, rest),
     };
-    let auth = userinfo.map(|u| match u.find(':') {
+    let auth = userinfo.map(|u| match pos(u, b':') {
         Some(c) => Auth { user: u[..c].to_owned(), password: Some(u[c + 1..].to_owned()) },
         None => Auth { user: u.to_owned(), password: None },
     });
-    let (hostpart, headers) = match hostpart.find('?') {
+    let (hostpart, headers) = match pos(hostpart, b'?') {
         Some(q) => (&hostpart[..q], Some(hostpart[q + 1..].to_owned())),
         None => (hostpart, None),
     };
-    let (hostport, params) = match hostpart.find(';') {
+    let (hostport, params) = match pos(hostpart, b';') {
         Some(semi) => (&hostpart[..semi], &hostpart[semi..]),
         None => (hostpart, ""),
     };
@@ -110,7 +110,7 @@ fn parse_sip(scheme: Scheme, rest: &str) -> Result<ParsedUri, UriError> {
 }
 
 fn parse_tel(rest: &str) -> Result<ParsedUri, UriError> {
-    let (number, params) = match rest.find(';') {
+    let (number, params) = match pos(rest, b';') {
         Some(semi) => (&rest[..semi], &rest[semi..]),
         None => (rest, ""),
     };
@@ -131,7 +131,7 @@ fn parse_tel(rest: &str) -> Result<ParsedUri, UriError> {
 /// brackets. Shared with the Via parser's `sent-by`.
 pub(crate) fn parse_hostport(s: &str) -> Result<HostWithPort, UriError> {
     let (host, port) = if let Some(inner) = s.strip_prefix('[') {
-        let close = inner.find(']').ok_or(UriError::BadHost)?;
+        let close = pos(inner, b']').ok_or(UriError::BadHost)?;
         let ip: Ipv6Addr = inner[..close].parse().map_err(|_| UriError::BadHost)?;
         let after = &inner[close + 1..];
         let port = match after.strip_prefix(':') {
@@ -141,7 +141,7 @@ pub(crate) fn parse_hostport(s: &str) -> Result<HostWithPort, UriError> {
         };
         (Host::IpAddr(IpAddr::V6(ip)), port)
     } else {
-        let (name, port) = match s.find(':') {
+        let (name, port) = match pos(s, b':') {
             Some(c) => (&s[..c], Some(&s[c + 1..])),
             None => (s, None),
         };
@@ -180,7 +180,7 @@ fn parse_params(s: &str) -> Result<Vec<Param>, UriError> {
 }
 
 fn parse_param(p: &str) -> Result<Param, UriError> {
-    let (name, value) = match p.find('=') {
+    let (name, value) = match pos(p, b'=') {
         Some(eq) => (&p[..eq], Some(&p[eq + 1..])),
         None => (p, None),
     };
