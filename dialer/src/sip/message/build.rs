@@ -193,6 +193,99 @@ pub(crate) fn response_headers(req: &Headers, code: u16, to_tag: Option<&str>) -
     Headers::from(headers)
 }
 
+/// What a UAC chooses for a new request outside a dialog (RFC 3261 §8.1.1). The text fields are
+/// header values as they go on the wire (`"Dialkit" <sip:dialer@192.0.2.10>`), so IPv6 and `tel:`
+/// need no special care; the branch must start with `z9hG4bK` (§8.1.1.7).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewRequest<'a> {
+    /// The method.
+    pub method: rsip::Method,
+    /// The Request-URI.
+    pub uri: rsip::Uri,
+    /// The Via transport token: `UDP`, `TCP`, `TLS`.
+    pub transport: &'a str,
+    /// The Via sent-by: `host[:port]`, IPv6 in brackets.
+    pub sent_by: &'a str,
+    /// The Via branch (transaction id).
+    pub branch: &'a str,
+    /// The From value without its tag.
+    pub from: &'a str,
+    /// The From tag.
+    pub from_tag: &'a str,
+    /// The To value (with a tag only inside a dialog).
+    pub to: &'a str,
+    /// The Call-ID.
+    pub call_id: &'a str,
+    /// The CSeq number.
+    pub cseq: u32,
+    /// The Contact value, if the request has one (INVITE, REGISTER, SUBSCRIBE …).
+    pub contact: Option<&'a str>,
+    /// Max-Forwards (70 in RFC 3261's examples).
+    pub max_forwards: u8,
+}
+
+/// Builds the request `spec` describes, with `extra` headers (Route, Content-Type, Allow, …)
+/// after the mandatory ones and `body`. Content-Length is left to [`serialize`].
+pub fn request(spec: &NewRequest<'_>, extra: Vec<Header>, body: Vec<u8>) -> Request {
+    let method = method_token(&spec.method);
+    let mut headers = Vec::with_capacity(8 + extra.len());
+    headers
+        .push(Header::Via(h::Via::new(format!("SIP/2.0/{} {};branch={}", spec.transport, spec.sent_by, spec.branch))));
+    headers.push(Header::MaxForwards(h::MaxForwards::new(spec.max_forwards.to_string())));
+    headers.push(Header::From(h::From::new(format!("{};tag={}", spec.from, spec.from_tag))));
+    headers.push(Header::To(h::To::new(spec.to)));
+    headers.push(Header::CallId(h::CallId::new(spec.call_id)));
+    headers.push(Header::CSeq(h::CSeq::new(format!("{} {method}", spec.cseq))));
+    if let Some(contact) = spec.contact {
+        headers.push(Header::Contact(h::Contact::new(contact)));
+    }
+    headers.extend(extra);
+    Request { method: spec.method, uri: spec.uri.clone(), version: Version::V2, headers: Headers::from(headers), body }
+}
+
+/// The ACK for a non-2xx final response to `invite` (RFC 3261 §17.1.1.3): Request-URI, Call-ID,
+/// From, CSeq number and the top Via of the INVITE, To of the response, the INVITE's Route set.
+/// (The ACK for a 2xx is a new transaction built by the dialog layer.)
+pub fn ack_for_failure(invite: &Request, response: &Response) -> Request {
+    derived(invite, rsip::Method::Ack, response.headers.iter().find(|h| matches!(h, Header::To(_))))
+}
+
+/// The CANCEL for a request (RFC 3261 §9.1): same Request-URI, Call-ID, To, From, CSeq number
+/// and top Via (so it matches the request's transaction), the request's Route set, method CANCEL.
+pub fn cancel_for(req: &Request) -> Request {
+    derived(req, rsip::Method::Cancel, req.headers.iter().find(|h| matches!(h, Header::To(_))))
+}
+
+/// A request derived from `req` for ACK and CANCEL: its top Via, Max-Forwards, From, Call-ID,
+/// Route set and CSeq number, with `method` and the given To.
+fn derived(req: &Request, method: rsip::Method, to: Option<&Header>) -> Request {
+    let mut headers = Vec::with_capacity(8);
+    if let Some(via) = req.headers.iter().find(|h| matches!(h, Header::Via(_))) {
+        headers.push(top_value_only(via));
+    }
+    for header in req.headers.iter() {
+        match header {
+            Header::MaxForwards(_) | Header::From(_) | Header::CallId(_) | Header::Route(_) => {
+                headers.push(header.clone())
+            }
+            Header::CSeq(cseq) => {
+                let seq = cseq.value().split([' ', '\t']).next().unwrap_or("0");
+                headers.push(Header::CSeq(h::CSeq::new(format!("{seq} {}", method_token(&method)))));
+            }
+            _ => {}
+        }
+    }
+    headers.extend(to.cloned());
+    Request { method, uri: req.uri.clone(), version: Version::V2, headers: Headers::from(headers), body: Vec::new() }
+}
+
+/// A Via header holding only the first value of `via` (a line may carry several).
+fn top_value_only(via: &Header) -> Header {
+    let value = name_value(via).1;
+    let first = super::lex::split_list(value).and_then(|l| l.first().map(|s| s.to_string()));
+    Header::Via(h::Via::new(first.unwrap_or_else(|| value.to_owned())))
+}
+
 /// The To value with `;tag=…` appended, unless no tag is wanted or it already has one.
 fn with_tag(to: &str, tag: Option<&str>) -> String {
     let to = trim_wsp(to);
@@ -281,6 +374,53 @@ mod tests {
         let text = String::from_utf8(to_bytes(&SipMessage::Request(req))).unwrap();
         assert_eq!(text.matches("Content-Length").count(), 1);
         assert!(text.contains("Content-Length: 11\r\n\r\nlonger body"));
+    }
+
+    #[test]
+    fn requests_acks_and_cancels() {
+        let spec = NewRequest {
+            method: rsip::Method::Invite,
+            uri: crate::sip::message::parse_uri("sip:+15551234567@[2001:db8::2]").unwrap().uri,
+            transport: "UDP",
+            sent_by: "[2001:db8::1]:5060",
+            branch: "z9hG4bKabc",
+            from: "\"Dialkit\" <sip:dialer@[2001:db8::1]>",
+            from_tag: "f1",
+            to: "<sip:+15551234567@[2001:db8::2]>",
+            call_id: "c1@dialkit",
+            cseq: 7,
+            contact: Some("<sip:dialer@[2001:db8::1]:5060>"),
+            max_forwards: 70,
+        };
+        let route = Header::Route(h::Route::new("<sip:[2001:db8::5];lr>"));
+        let invite = request(&spec, vec![route], b"v=0\r\n".to_vec());
+        let bytes = to_bytes(&SipMessage::Request(invite.clone()));
+        let SipMessage::Request(back) = parse(&bytes).unwrap() else { unreachable!("a request") };
+        assert_eq!(back.uri, invite.uri);
+        assert_eq!(back.branch().unwrap().as_deref(), Some("z9hG4bKabc"));
+        assert_eq!(back.top_via().unwrap().port, Some(5060));
+        assert_eq!(back.from_tag().unwrap().as_deref(), Some("f1"));
+        assert_eq!(back.cseq().unwrap(), crate::sip::message::CSeq { seq: 7, method: rsip::Method::Invite });
+        assert_eq!(back.max_forwards().unwrap(), Some(70));
+        assert_eq!(back.body, b"v=0\r\n");
+
+        let busy = response_to(&invite, 486, None, Some("t9"));
+        let ack = ack_for_failure(&invite, &busy);
+        assert_eq!(ack.method, rsip::Method::Ack);
+        assert_eq!(ack.uri, invite.uri);
+        assert_eq!(ack.cseq().unwrap(), crate::sip::message::CSeq { seq: 7, method: rsip::Method::Ack });
+        assert_eq!(ack.to_tag().unwrap().as_deref(), Some("t9"));
+        assert_eq!(ack.branch().unwrap().as_deref(), Some("z9hG4bKabc"));
+        assert_eq!(ack.routes().unwrap().len(), 1);
+        assert!(parse(&to_bytes(&SipMessage::Request(ack))).is_ok());
+
+        let cancel = cancel_for(&invite);
+        assert_eq!(cancel.method, rsip::Method::Cancel);
+        assert_eq!(cancel.cseq().unwrap(), crate::sip::message::CSeq { seq: 7, method: rsip::Method::Cancel });
+        assert_eq!(cancel.to_tag().unwrap(), None);
+        assert_eq!(cancel.branch().unwrap().as_deref(), Some("z9hG4bKabc"));
+        assert_eq!(cancel.vias().unwrap().len(), 1);
+        assert!(parse(&to_bytes(&SipMessage::Request(cancel))).is_ok());
     }
 
     #[test]

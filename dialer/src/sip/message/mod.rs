@@ -17,7 +17,9 @@
 //! A receiver's loop, over UDP: `parse(datagram)`, and on error `reject(datagram, &err, tag)`
 //! gives the stateless answer (or `None`: drop). Over TCP: [`StreamFramer::push`] what was read,
 //! then [`StreamFramer::pop`] until `Ok(None)`, [`parse`] each frame; a [`FrameError`] closes the
-//! connection. Read headers with [`MessageExt`]; answer with [`response_to`] and [`serialize`].
+//! connection. Read headers with [`MessageExt`]; answer with [`response_to`], start requests with
+//! [`request`] ([`ack_for_failure`], [`cancel_for`] for the derived ones), and write with
+//! [`serialize`].
 
 mod access;
 mod build;
@@ -30,7 +32,10 @@ mod uri;
 mod via;
 
 pub use access::{AccessError, CSeq, MessageExt};
-pub use build::{reason_phrase, response_to, serialize, serialize_request, serialize_response, to_bytes};
+pub use build::{
+    NewRequest, ack_for_failure, cancel_for, reason_phrase, request, response_to, serialize, serialize_request,
+    serialize_response, to_bytes,
+};
 pub use framer::{DEFAULT_MAX_MESSAGE_SIZE, FrameError, StreamFramer};
 pub use headers::{expand_compact, header_from_wire, make_header, name_value};
 pub use name_addr::{NameAddr, NameAddrError, parse_name_addr, parse_name_addr_list};
