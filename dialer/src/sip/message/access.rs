@@ -3,7 +3,8 @@
 //! rsip's own typed accessors fail on the inputs its parser fails on (IPv6, `tel:`, quoted
 //! display names, compact names), so these go through our parsers. Every accessor returns an
 //! error rather than panicking; on a message that passed [`super::parse`] the mandatory ones
-//! (top Via, Call-ID, CSeq, From, To) cannot fail.
+//! (top Via, Call-ID, From, To, and CSeq unless a response names an extension method rsip has no
+//! variant for) and the Contact, Route and Record-Route lists cannot fail.
 
 use rsip::headers::UntypedHeader;
 use rsip::message::HasHeaders;

@@ -125,8 +125,8 @@ fn could_start_a_message(data: &[u8]) -> bool {
 
 /// The Content-Length of a header section (found under its full or compact name, unfolded).
 fn content_length(head: &[u8]) -> Result<usize, FrameError> {
-    // Non-UTF-8 header sections are left to the parser; here they just lack a readable length.
-    let text = std::str::from_utf8(head).map_err(|_| FrameError::BadContentLength)?;
+    // A header section that is not text is not SIP.
+    let text = std::str::from_utf8(head).map_err(|_| FrameError::Garbage)?;
     let mut found: Option<usize> = None;
     let mut lines = text.split("\r\n").skip(1).peekable();
     while let Some(line) = lines.next() {
@@ -212,5 +212,8 @@ mod tests {
         let mut f = StreamFramer::default();
         f.push(b"GET / HTTP/1.1\r\n");
         assert_eq!(f.pop(), Err(FrameError::Garbage));
+        let mut f = StreamFramer::default();
+        f.push(b"OPTIONS sip:a@b SIP/2.0\r\nX: \xff\xfe\r\n\r\n");
+        assert_eq!(f.pop(), Err(FrameError::Garbage), "a header section that is not text");
     }
 }
