@@ -1,1 +1,0 @@
-//! Placeholder: filled in by the SIP work (issue 4).
