@@ -7,7 +7,8 @@
 //! - [`g711`]: PCMU and PCMA sample codecs;
 //! - [`rtp`]: RTP packets and [`RtpSender`], which paces 20 ms frames;
 //! - [`stats`]: [`RtpReceiver`] and per-source [`StreamStats`] (loss, reordering, jitter);
-//! - [`dtmf`]: RFC 4733 telephone-event payloads.
+//! - [`dtmf`]: RFC 4733 telephone-event payloads;
+//! - [`sdp`]: session descriptions and the offer/answer that sets a call's codec and addresses.
 //!
 //! A call's audio in one loop (the network and the clock belong to the driver):
 //!
@@ -35,6 +36,7 @@ pub mod dtmf;
 pub mod g711;
 mod rng;
 pub mod rtp;
+pub mod sdp;
 pub mod stats;
 
 pub use dtmf::{TelephoneEvent, TelephoneEventError};
