@@ -8,6 +8,7 @@
 //! - [`rtp`]: RTP packets and [`RtpSender`], which paces 20 ms frames;
 //! - [`stats`]: [`RtpReceiver`] and per-source [`StreamStats`] (loss, reordering, jitter);
 //! - [`dtmf`]: RFC 4733 telephone-event payloads;
+//! - [`audio`]: seeded synthetic greetings (a person, an answering machine) and frame energy;
 //! - [`sdp`]: session descriptions and the offer/answer that sets a call's codec and addresses.
 //!
 //! A call's audio in one loop (the network and the clock belong to the driver):
@@ -32,6 +33,7 @@
 //! assert_eq!(receiver.stream(sender.ssrc()).unwrap().received(), 50);
 //! ```
 
+pub mod audio;
 pub mod dtmf;
 pub mod g711;
 mod rng;
@@ -39,6 +41,7 @@ pub mod rtp;
 pub mod sdp;
 pub mod stats;
 
+pub use audio::{Greeting, GreetingKind, GreetingPlan, frame_dbfs};
 pub use dtmf::{TelephoneEvent, TelephoneEventError};
 pub use g711::G711;
 pub use rtp::{Csrcs, Extension, RtpPacket, RtpParseError, RtpSender, RtpWriteError, Transmit};

@@ -24,6 +24,26 @@ impl SplitMix64 {
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^ (z >> 31)
     }
+
+    /// A uniform float in [0, 1) (53 random bits).
+    pub(crate) fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+    }
+
+    /// A uniform float in [lo, hi).
+    pub(crate) fn range(&mut self, lo: f64, hi: f64) -> f64 {
+        lo + (hi - lo) * self.unit()
+    }
+
+    /// A uniform integer in [lo, hi] (inclusive; the tiny modulo bias does not matter here).
+    pub(crate) fn int(&mut self, lo: u32, hi: u32) -> u32 {
+        lo + (self.next_u64() % u64::from(hi - lo + 1)) as u32
+    }
+
+    /// True with probability `p`.
+    pub(crate) fn chance(&mut self, p: f64) -> bool {
+        self.unit() < p
+    }
 }
 
 #[cfg(test)]
@@ -31,7 +51,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn same_seed_same_stream() {
+    fn same_seed_same_stream_and_ranges_hold() {
         let mut a = SplitMix64::new(7);
         let mut b = SplitMix64::new(7);
         let mut c = SplitMix64::new(8);
@@ -42,5 +62,15 @@ mod tests {
         assert_ne!(xs, zs);
         // The reference implementation's first output for seed 0.
         assert_eq!(SplitMix64::new(0).next_u64(), 0xE220_A839_7B1D_CDAF);
+        for _ in 0..10_000 {
+            let u = a.unit();
+            assert!((0.0..1.0).contains(&u));
+            let r = a.range(100.0, 250.0);
+            assert!((100.0..250.0).contains(&r));
+            let i = a.int(3, 5);
+            assert!((3..=5).contains(&i));
+        }
+        let heads = (0..10_000).filter(|_| a.chance(0.25)).count();
+        assert!((2_200..2_800).contains(&heads), "{heads}");
     }
 }
