@@ -102,9 +102,30 @@ const fn sine_table() -> [f32; SINE_LEN] {
 /// sin(2π·phase) for a phase in [0, 1), interpolated from [`SINE`].
 fn sine(phase: f32) -> f32 {
     let x = phase * SINE_LEN as f32;
-    let i = x as usize % SINE_LEN;
-    let frac = x - x.floor();
+    let i = x as usize; // the phase is in [0, 1), so this is its floor
+    let frac = x - i as f32;
+    let i = i % SINE_LEN;
     SINE[i] + (SINE[(i + 1) % SINE_LEN] - SINE[i]) * frac
+}
+
+/// Unit white noise, uniform over the 16-bit range, shared by every greeting: each reads it
+/// from its own offset, scaled to its own level. Its period (0.5 s) is inaudible at a noise
+/// floor 60 dB down and invisible to an energy detector.
+const NOISE_LEN: usize = 4096;
+static NOISE: [i16; NOISE_LEN] = noise_table();
+
+const fn noise_table() -> [i16; NOISE_LEN] {
+    let mut table = [0i16; NOISE_LEN];
+    let mut x = 0x9E37_79B9u32; // xorshift32
+    let mut i = 0;
+    while i < NOISE_LEN {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        table[i] = (x >> 16) as u16 as i16;
+        i += 1;
+    }
+    table
 }
 
 fn samples(ms: f64) -> u32 {
@@ -311,10 +332,13 @@ pub struct Greeting {
     position: u32,
     base_f0: f64,
     level_db: f64,
-    noise_gain: f32,
-    noise: u32,
-    f0_start: f32,
-    f0_end: f32,
+    /// The noise floor's peak, in 16-bit units.
+    noise_amplitude: i32,
+    /// Where this greeting reads [`NOISE`].
+    noise: usize,
+    /// The phase step per sample (pitch / 8000) and its change per sample (the glide).
+    increment: f32,
+    glide: f32,
     gain: f32,
     phase: f32,
     table: [f32; TABLE_LEN],
@@ -329,9 +353,9 @@ impl Greeting {
         let mut voice = SplitMix64::new(stream(seed, kind, 0x766F_6963));
         let base_f0 = voice.range(F0_MIN, F0_MAX);
         let level_db = voice.range(-18.0, -8.0);
-        // Uniform noise in [−1, 1) has an RMS of 1/√3.
-        let noise_gain = db_to_gain(voice.range(-70.0, -58.0)) * 3f32.sqrt();
-        let noise = (voice.next_u64() as u32) | 1;
+        // Uniform noise in [−a, a) has an RMS of a/√3.
+        let noise_amplitude = (32768.0 * db_to_gain(voice.range(-70.0, -58.0)) * 3f32.sqrt()) as i32;
+        let noise = voice.int(0, NOISE_LEN as u32 - 1) as usize;
         Greeting {
             kind,
             plan,
@@ -341,10 +365,10 @@ impl Greeting {
             position: 0,
             base_f0,
             level_db,
-            noise_gain,
+            noise_amplitude,
             noise,
-            f0_start: 0.0,
-            f0_end: 0.0,
+            increment: 0.0,
+            glide: 0.0,
             gain: 0.0,
             phase: 0.0,
             table: [0.0; TABLE_LEN],
@@ -379,58 +403,75 @@ impl Greeting {
 
     /// The next 20 ms. After the greeting, frames carry only the background noise.
     pub fn next_frame(&mut self) -> [i16; FRAME_SAMPLES] {
-        let mut frame = [0i16; FRAME_SAMPLES];
-        for sample in &mut frame {
-            *sample = self.next_sample();
+        // The voice, segment by segment, in full-scale units …
+        let mut voice = [0f32; FRAME_SAMPLES];
+        let mut filled = 0;
+        while filled < FRAME_SAMPLES {
+            let left = match self.segment {
+                Segment::Silence { len } | Segment::Syllable { len, .. } | Segment::Beep { len } => len - self.position,
+                Segment::Tail => u32::MAX,
+            };
+            if left == 0 {
+                let next = self.planner.next();
+                self.start(next);
+                continue;
+            }
+            let n = (left as usize).min(FRAME_SAMPLES - filled);
+            let chunk = &mut voice[filled..filled + n];
+            match self.segment {
+                Segment::Syllable { len, joins_previous, joins_next, .. } => {
+                    self.syllable(chunk, len, joins_previous, joins_next)
+                }
+                Segment::Beep { len } => self.beep(chunk, len),
+                Segment::Silence { .. } | Segment::Tail => {}
+            }
+            if !matches!(self.segment, Segment::Tail) {
+                self.position += n as u32;
+            }
+            filled += n;
         }
+        // … then the noise floor, uniform in [−amplitude, amplitude), and 16 bits. This runs for
+        // the whole of every call, so it is table reads and integer arithmetic only.
+        let mut frame = [0i16; FRAME_SAMPLES];
+        for (i, (out, v)) in frame.iter_mut().zip(voice).enumerate() {
+            let unit = i32::from(NOISE[(self.noise + i) % NOISE_LEN]);
+            let noise = (unit * self.noise_amplitude) >> 15;
+            *out = ((v * 32767.0) as i32 + noise).clamp(-32768, 32767) as i16;
+        }
+        self.noise = (self.noise + FRAME_SAMPLES) % NOISE_LEN;
+        self.generated += FRAME_SAMPLES as u64;
         frame
     }
 
-    fn next_sample(&mut self) -> i16 {
-        loop {
-            let len = match self.segment {
-                Segment::Silence { len } | Segment::Syllable { len, .. } | Segment::Beep { len } => len,
-                Segment::Tail => u32::MAX,
-            };
-            if self.position < len {
-                break;
-            }
-            let next = self.planner.next();
-            self.start(next);
+    /// Fills `chunk` with the syllable from the current position: the period table read at a
+    /// gliding pitch, under the syllable's envelope.
+    fn syllable(&mut self, chunk: &mut [f32], len: u32, joins_previous: bool, joins_next: bool) {
+        for (position, v) in (self.position..).zip(chunk) {
+            let x = self.phase * TABLE_LEN as f32;
+            let i = x as usize; // the phase is in [0, 1), so this is its floor
+            let frac = x - i as f32;
+            let a = self.table[i % TABLE_LEN];
+            let b = self.table[(i + 1) % TABLE_LEN];
+            *v = (a + (b - a) * frac) * self.gain * envelope(position, len, joins_previous, joins_next);
+            self.advance_phase();
+            self.increment += self.glide;
         }
-        let voice = match self.segment {
-            Segment::Silence { .. } | Segment::Tail => 0.0,
-            Segment::Syllable { len, joins_previous, joins_next, .. } => {
-                let t = self.position as f32 / len as f32;
-                let f0 = self.f0_start + (self.f0_end - self.f0_start) * t;
-                let v = self.wavetable(f0);
-                v * self.gain * envelope(self.position, len, joins_previous, joins_next)
-            }
-            Segment::Beep { len } => {
-                let v = sine(self.phase);
-                self.phase = (self.phase + self.f0_start / CLOCK_RATE as f32).fract();
-                let edge = self.position.min(len - self.position).min(BEEP_RAMP);
-                v * self.gain * edge as f32 / BEEP_RAMP as f32
-            }
-        };
-        self.position += 1;
-        self.generated += 1;
-        // xorshift32 noise, uniform in [−1, 1).
-        self.noise ^= self.noise << 13;
-        self.noise ^= self.noise >> 17;
-        self.noise ^= self.noise << 5;
-        let noise = (self.noise as f32 / u32::MAX as f32 * 2.0 - 1.0) * self.noise_gain;
-        ((voice + noise) * 32767.0).round().clamp(-32768.0, 32767.0) as i16
     }
 
-    /// Reads the syllable's waveform at the current phase, then advances it by one sample of `f0`.
-    fn wavetable(&mut self, f0: f32) -> f32 {
-        let x = self.phase * TABLE_LEN as f32;
-        let i = (x as usize).min(TABLE_LEN - 1);
-        let frac = x - i as f32;
-        let v = self.table[i] + (self.table[(i + 1) % TABLE_LEN] - self.table[i]) * frac;
-        self.phase = (self.phase + f0 / CLOCK_RATE as f32).fract();
-        v
+    /// Fills `chunk` with the beep from the current position, with short ramps against clicks.
+    fn beep(&mut self, chunk: &mut [f32], len: u32) {
+        for (position, v) in (self.position..).zip(chunk) {
+            let edge = position.min(len - position).min(BEEP_RAMP);
+            *v = sine(self.phase) * self.gain * edge as f32 * (1.0 / BEEP_RAMP as f32);
+            self.advance_phase();
+        }
+    }
+
+    fn advance_phase(&mut self) {
+        self.phase += self.increment;
+        if self.phase >= 1.0 {
+            self.phase -= 1.0;
+        }
     }
 
     /// Enters a segment: draws a syllable's voice or a beep's tone.
@@ -438,13 +479,13 @@ impl Greeting {
         self.segment = segment;
         self.position = 0;
         match segment {
-            Segment::Syllable { joins_previous, last, .. } => {
+            Segment::Syllable { len, joins_previous, last, .. } => {
                 let start = (self.base_f0 * self.voice.range(0.92, 1.08)).clamp(F0_MIN, F0_MAX);
                 // A person's last syllable rises ("Hello?"); others glide down a little.
                 let glide = if last { self.voice.range(1.1, 1.3) } else { self.voice.range(0.85, 1.03) };
                 let end = (start * glide).clamp(F0_MIN, F0_MAX);
-                self.f0_start = start as f32;
-                self.f0_end = end as f32;
+                self.increment = (start / f64::from(CLOCK_RATE)) as f32;
+                self.glide = ((end - start) / f64::from(CLOCK_RATE) / f64::from(len.max(1))) as f32;
                 self.gain = db_to_gain(self.level_db + self.voice.range(-2.0, 2.0));
                 if !joins_previous {
                     self.phase = 0.0;
@@ -452,7 +493,8 @@ impl Greeting {
                 self.build_table(start.max(end) as f32, ((start + end) / 2.0) as f32);
             }
             Segment::Beep { .. } => {
-                self.f0_start = self.voice.range(950.0, 1050.0) as f32;
+                self.increment = (self.voice.range(950.0, 1050.0) / f64::from(CLOCK_RATE)) as f32;
+                self.glide = 0.0;
                 self.gain = db_to_gain(self.voice.range(-16.0, -8.0));
                 self.phase = 0.0;
             }
@@ -575,6 +617,18 @@ mod tests {
             assert!((f64::from(v) - x.sin()).abs() < 1e-6, "{i}");
         }
         assert!((sine(0.25) - 1.0).abs() < 1e-6 && sine(0.5).abs() < 1e-6);
+    }
+
+    #[test]
+    fn noise_table_is_white_and_full_scale() {
+        let mean = NOISE.iter().map(|&x| f64::from(x)).sum::<f64>() / NOISE_LEN as f64;
+        assert!(mean.abs() < 1000.0, "{mean}");
+        // Uniform over ±32768: RMS 32768/√3, about −4.8 dBFS.
+        assert!((frame_dbfs(&NOISE) + 4.77).abs() < 0.3, "{}", frame_dbfs(&NOISE));
+        // White: neighbours are uncorrelated.
+        let lag1: f64 = NOISE.windows(2).map(|w| f64::from(w[0]) * f64::from(w[1])).sum::<f64>();
+        let energy: f64 = NOISE.iter().map(|&x| f64::from(x) * f64::from(x)).sum();
+        assert!((lag1 / energy).abs() < 0.05);
     }
 
     #[test]
