@@ -11,6 +11,25 @@
 //! `a=ptime` and the direction attributes. Every other attribute survives a parse/write round
 //! trip as an [`Attribute::Other`]; other line types (`i=`, `b=`, `k=` …) are kept as
 //! [`Line`]s.
+//!
+//! ```
+//! use dialer::media::G711;
+//! use dialer::media::sdp::{accept_answer, answer, offer, LocalMedia, SessionDescription};
+//! // The dialer offers in its INVITE …
+//! let dialer = LocalMedia::new("192.0.2.1".parse().unwrap(), 40000, 1);
+//! let ours = offer(&dialer);
+//! // … the callee answers what it received (here: A-law only) …
+//! let mut callee = LocalMedia::new("198.51.100.7".parse().unwrap(), 30000, 9);
+//! callee.codecs = vec![G711::Pcma];
+//! let received = SessionDescription::parse(&ours.to_string()).unwrap();
+//! let reply = answer(&received, &callee).unwrap();
+//! assert_eq!(reply.audio.unwrap().codec, G711::Pcma);
+//! // … and the dialer reads the 200 OK's body.
+//! let body = reply.sdp.to_string();
+//! let agreed = accept_answer(&ours, &SessionDescription::parse(&body).unwrap()).unwrap().unwrap();
+//! assert_eq!((agreed.codec, agreed.telephone_event), (G711::Pcma, Some(101)));
+//! assert_eq!(agreed.remote, Some("198.51.100.7:30000".parse().unwrap()));
+//! ```
 
 mod negotiate;
 mod parse;

@@ -505,3 +505,36 @@ fn tolerated_variations() {
     assert!(matches!(&sdp.media[1].attributes[0], Attribute::Other { name, .. } if name == "fmtp"));
     assert_eq!(answer_to(&text).audio.unwrap().ptime, 30);
 }
+
+#[test]
+fn mutated_offers_never_panic_and_what_parses_round_trips() {
+    use crate::media::rng::SplitMix64;
+    let mut rng = SplitMix64::new(4566);
+    let alphabet: Vec<char> = " =/:-.\r\n0123456789abcmtvoIPN".chars().collect();
+    let mut parsed = 0;
+    for round in 0..4000 {
+        let base = [SIPP_UAC_OFFER, BARESIP_OFFER, ASTERISK_OFFER, IPV6_OFFER][round % 4];
+        let mut chars: Vec<char> = base.chars().collect();
+        for _ in 0..rng.int(1, 3) {
+            let at = rng.int(0, chars.len() as u32 - 1) as usize;
+            let with = alphabet[rng.int(0, alphabet.len() as u32 - 1) as usize];
+            match rng.int(0, 2) {
+                0 => chars[at] = with,
+                1 => chars.insert(at, with),
+                _ => {
+                    chars.remove(at);
+                }
+            }
+        }
+        let text: String = chars.into_iter().collect();
+        let Ok(sdp) = SessionDescription::parse(&text) else { continue };
+        parsed += 1;
+        let written = sdp.to_string();
+        assert_eq!(SessionDescription::parse(&written).as_ref(), Ok(&sdp), "{text:?}\nwrote\n{written:?}");
+        // Answering whatever parses must not panic either, and keeps the m= count.
+        if let Ok(a) = answer(&sdp, &local()) {
+            assert_eq!(a.sdp.media.len(), sdp.media.len());
+        }
+    }
+    assert!(parsed > 1000, "mutations mostly keep the SDP valid: {parsed}");
+}
