@@ -344,6 +344,14 @@ impl RtpSender {
         }
     }
 
+    /// The same sender with the payload type the offer/answer settled on
+    /// ([`Negotiated::payload_type`](crate::media::sdp::Negotiated::payload_type)), for a peer
+    /// that maps G.711 to a dynamic number. Only the low 7 bits count (payload types are 0–127).
+    pub fn with_payload_type(mut self, payload_type: u8) -> RtpSender {
+        self.payload_type = payload_type & 0x7F;
+        self
+    }
+
     /// The stream's SSRC.
     pub fn ssrc(&self) -> u32 {
         self.ssrc
@@ -424,8 +432,7 @@ impl RtpSender {
             padding: 0,
         };
         datagram.clear();
-        // The payload type came from G711::payload_type (0 or 8) and there is no extension,
-        // so writing cannot fail.
+        // The payload type is masked to 7 bits and there is no extension, so writing cannot fail.
         let len = packet.write(datagram).expect("a G.711 packet without extension is always valid");
         let tx = Transmit {
             sequence: self.sequence,
@@ -629,6 +636,16 @@ mod tests {
         }
         assert_eq!(sender.poll_timeout(), Time::from_ms(1100));
         assert_eq!((sender.packets_sent(), sender.octets_sent()), (5, 800));
+    }
+
+    #[test]
+    fn a_negotiated_payload_type_goes_on_the_wire() {
+        let mut sender = RtpSender::new(G711::Pcmu, 5, Time::ZERO).with_payload_type(97);
+        let mut buf = Vec::new();
+        sender.poll_transmit(Time::ZERO, &mut counting_source(), &mut buf).unwrap();
+        assert_eq!(RtpPacket::parse(&buf).unwrap().payload_type, 97);
+        let sender = RtpSender::new(G711::Pcmu, 5, Time::ZERO).with_payload_type(0xFF);
+        assert_eq!(sender.payload_type, 0x7F);
     }
 
     #[test]
