@@ -2,6 +2,7 @@
 //! library function, print. The work lives in the `dialer`, `sim` and `reports` crates.
 
 mod check;
+mod load;
 mod progress;
 mod simulate;
 mod sweep;
@@ -27,6 +28,7 @@ const EXIT_BAD_INPUT: u8 = 2;
   dialer simulate scenarios/small-team-5.toml --replications 40 --json
   dialer sweep scenarios/reference-ratio2.toml --vary pacing.ratio=1..3:0.25 --replications 10 --out out/sweep
   dialer check scenarios/
+  dialer load sip:load@127.0.0.1:5060 --rate 100 --calls 1000 --out out/load
 
 Exit codes: 0 ok, 1 a checked bound failed, 2 bad input or usage."
 )]
@@ -43,6 +45,8 @@ enum Command {
     Sweep(sweep::Args),
     /// Check scenarios' [expect] bounds over their replications; exit 1 if one fails.
     Check(check::Args),
+    /// Load-test a SIP server with synthetic calls (a SIPp-like generator); exit 1 if calls failed.
+    Load(load::Args),
 }
 
 fn main() -> ExitCode {
@@ -51,6 +55,7 @@ fn main() -> ExitCode {
         Command::Simulate(args) => args.exec().map(|()| EXIT_OK),
         Command::Sweep(args) => args.exec().map(|()| EXIT_OK),
         Command::Check(args) => args.exec().map(|passed| if passed { EXIT_OK } else { EXIT_FAILED }),
+        Command::Load(args) => args.exec().map(|clean| if clean { EXIT_OK } else { EXIT_FAILED }),
     };
     match result {
         Ok(code) => ExitCode::from(code),

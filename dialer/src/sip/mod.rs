@@ -13,6 +13,7 @@
 
 pub mod auth;
 pub mod dialog;
+pub mod endpoint;
 pub mod message;
 pub mod transaction;
 pub mod transport;

@@ -11,6 +11,7 @@
 //! - [`stats`]: the counts and the final [`reports::load::LoadReport`];
 //! - [`sys`]: the generator's own CPU time and memory.
 
+pub mod engine;
 pub mod numbers;
 pub mod schedule;
 pub mod stats;

@@ -1,0 +1,268 @@
+//! A SIP endpoint on a UDP socket, in wall-clock time: the socket, the [`TransactionLayer`] and
+//! the bookkeeping every driver needs (parse, answer malformed requests, count, trace). The load
+//! generator and the emulated callee are each a transaction user on top of one.
+//!
+//! The driver's loop:
+//!
+//! ```no_run
+//! # async fn run() -> std::io::Result<()> {
+//! use dialer::sip::endpoint::UdpEndpoint;
+//! use dialer::sip::transaction::{Config, Event};
+//! let mut ep = UdpEndpoint::bind("127.0.0.1:5060".parse().unwrap(), Config::default(), 4 << 20)?;
+//! loop {
+//!     ep.wait(None).await;          // a datagram, a transaction timer, or the deadline
+//!     ep.receive();                 // datagrams → parsed → the transaction layer
+//!     ep.run_timers();              // retransmissions and timeouts due now
+//!     while let Some(event) = ep.poll_event() {
+//!         // the TU acts: ep.layer().send_response(…), send_request(…)
+//!         # let _ = event;
+//!     }
+//!     ep.flush();                   // whatever the layer wants sent goes out
+//! }
+//! # }
+//! ```
+//!
+//! One socket carries everything; nothing is spawned. The layer's clock is milliseconds since the
+//! endpoint was bound.
+
+use super::message::{self, ParseError};
+use super::transaction::{Config, Event, Input, Output, Peer, TransactionLayer, Transmit};
+use super::transport::{MAX_DATAGRAM, bind_udp};
+use crate::core::Time;
+use std::collections::VecDeque;
+use std::io::{self, Write};
+use std::net::SocketAddr;
+use std::time::Instant;
+
+/// What the endpoint has seen and done since it was bound.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counters {
+    /// Datagrams sent (retransmissions included).
+    pub sent: u64,
+    /// Retransmissions among them.
+    pub retransmissions: u64,
+    /// Datagrams received that parsed as SIP.
+    pub received: u64,
+    /// Datagrams that did not parse (answered 400/501/505 when they were requests).
+    pub malformed: u64,
+    /// Datagrams as large as the largest read: possibly truncated, dropped.
+    pub oversized: u64,
+    /// Messages the transaction layer refused (no branch, a bad CSeq …).
+    pub refused: u64,
+    /// Sends that failed (other than a full buffer).
+    pub send_errors: u64,
+}
+
+/// One UDP socket with its transaction layer.
+pub struct UdpEndpoint {
+    socket: tokio::net::UdpSocket,
+    local: SocketAddr,
+    layer: TransactionLayer,
+    start: Instant,
+    buf: Vec<u8>,
+    events: VecDeque<Event>,
+    counters: Counters,
+    trace: Option<Box<dyn Write + Send>>,
+    /// Datagrams the kernel would not take yet (its buffer was full), oldest first.
+    backlog: VecDeque<(SocketAddr, Vec<u8>)>,
+    tag_seq: u64,
+}
+
+impl UdpEndpoint {
+    /// Binds `addr` with `buffer_bytes` socket buffers. Must be called inside a tokio runtime.
+    pub fn bind(addr: SocketAddr, config: Config, buffer_bytes: usize) -> io::Result<UdpEndpoint> {
+        let socket = tokio::net::UdpSocket::from_std(bind_udp(addr, buffer_bytes)?)?;
+        let local = socket.local_addr()?;
+        Ok(UdpEndpoint {
+            socket,
+            local,
+            layer: TransactionLayer::new(config),
+            start: Instant::now(),
+            buf: vec![0; MAX_DATAGRAM + 1],
+            events: VecDeque::new(),
+            counters: Counters::default(),
+            trace: None,
+            backlog: VecDeque::new(),
+            tag_seq: 0,
+        })
+    }
+
+    /// Writes every message sent and received to `out`, each after a line with the time since
+    /// the start, the direction and the peer.
+    pub fn set_trace(&mut self, out: Box<dyn Write + Send>) {
+        self.trace = Some(out);
+    }
+
+    /// The bound address (with the port the kernel chose for port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local
+    }
+
+    /// When the endpoint was bound: time 0 of its layer.
+    pub fn start(&self) -> Instant {
+        self.start
+    }
+
+    /// The layer's clock now.
+    pub fn now(&self) -> Time {
+        Time::from_ms(self.start.elapsed().as_millis() as u64)
+    }
+
+    /// The transaction layer, to send requests and responses. Call [`flush`](Self::flush) after.
+    pub fn layer(&mut self) -> &mut TransactionLayer {
+        &mut self.layer
+    }
+
+    /// The transaction layer's own counters (stray responses, absorbed retransmissions …).
+    pub fn transaction_stats(&self) -> super::transaction::Stats {
+        self.layer.stats()
+    }
+
+    /// The counters so far.
+    pub fn counters(&self) -> Counters {
+        self.counters
+    }
+
+    /// Waits until a datagram can be read, a transaction timer is due, or `deadline` comes,
+    /// whichever is first. Cancel-safe: it only waits.
+    pub async fn wait(&mut self, deadline: Option<Instant>) {
+        let timer = self.layer.poll_timeout().map(|t| self.start + std::time::Duration::from_millis(t.as_ms()));
+        let wake = match (timer, deadline) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let backlog = !self.backlog.is_empty();
+        match wake {
+            Some(at) => {
+                tokio::select! {
+                    _ = self.socket.readable() => {}
+                    _ = self.socket.writable(), if backlog => {}
+                    _ = tokio::time::sleep_until(at.into()) => {}
+                }
+            }
+            None => {
+                tokio::select! {
+                    _ = self.socket.readable() => {}
+                    _ = self.socket.writable(), if backlog => {}
+                }
+            }
+        }
+    }
+
+    /// Reads every datagram waiting, parses each and hands it to the layer; a request that does
+    /// not parse is answered statelessly (400, 501 or 505) or dropped. Returns how many were read.
+    pub fn receive(&mut self) -> usize {
+        let mut n = 0;
+        loop {
+            let (len, from) = match self.socket.try_recv_from(&mut self.buf) {
+                Ok(got) => got,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                // ICMP port unreachable from an earlier send surfaces here on Linux: not a
+                // datagram; the transaction's timers deal with the silence.
+                Err(_) => continue,
+            };
+            n += 1;
+            if len > MAX_DATAGRAM {
+                self.counters.oversized += 1;
+                continue;
+            }
+            let now = self.now();
+            let bytes = &self.buf[..len];
+            if let Some(trace) = &mut self.trace {
+                let _ = write!(trace, "{} recv {from}\n{}\n", now.as_ms(), String::from_utf8_lossy(bytes));
+            }
+            match message::parse(bytes) {
+                Ok(msg) => {
+                    self.counters.received += 1;
+                    let peer = Peer::udp(from);
+                    if self.layer.handle(Input::Received { message: msg, peer }, now).is_err() {
+                        self.counters.refused += 1;
+                    }
+                }
+                Err(err) => {
+                    self.counters.malformed += 1;
+                    self.reject(from, &err, len);
+                }
+            }
+        }
+        n
+    }
+
+    fn reject(&mut self, from: SocketAddr, err: &ParseError, len: usize) {
+        self.tag_seq += 1;
+        let tag = format!("r{}", self.tag_seq);
+        if let Some(resp) = message::reject(&self.buf[..len], err, &tag) {
+            let mut bytes = Vec::with_capacity(512);
+            message::serialize_response(&resp, &mut bytes);
+            self.send(from, bytes);
+        }
+    }
+
+    /// Runs the transaction timers that are due.
+    pub fn run_timers(&mut self) {
+        let now = self.now();
+        if self.layer.poll_timeout().is_some_and(|t| t <= now) {
+            self.layer.handle_timeout(now);
+        }
+    }
+
+    /// Sends what the layer asked to send and queues its events for [`poll_event`](Self::poll_event).
+    pub fn flush(&mut self) {
+        while let Some((to, bytes)) = self.backlog.pop_front() {
+            match self.socket.try_send_to(&bytes, to) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.backlog.push_front((to, bytes));
+                    break;
+                }
+                done => self.count_send(done),
+            }
+        }
+        while let Some(output) = self.layer.poll_output() {
+            match output {
+                Output::Transmit(Transmit { peer, bytes, retransmission, .. }) => {
+                    if retransmission {
+                        self.counters.retransmissions += 1;
+                    }
+                    self.send(peer.addr, bytes);
+                }
+                Output::Event(event) => self.events.push_back(event),
+            }
+        }
+    }
+
+    /// Sends one datagram now, or queues it behind earlier ones when the kernel's buffer is full.
+    pub fn send(&mut self, to: SocketAddr, bytes: Vec<u8>) {
+        if let Some(trace) = &mut self.trace {
+            let now = self.start.elapsed().as_millis();
+            let _ = write!(trace, "{now} send {to}\n{}\n", String::from_utf8_lossy(&bytes));
+        }
+        if !self.backlog.is_empty() {
+            self.backlog.push_back((to, bytes));
+            return;
+        }
+        match self.socket.try_send_to(&bytes, to) {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.backlog.push_back((to, bytes)),
+            done => self.count_send(done),
+        }
+    }
+
+    fn count_send(&mut self, done: io::Result<usize>) {
+        match done {
+            Ok(_) => self.counters.sent += 1,
+            Err(_) => self.counters.send_errors += 1,
+        }
+    }
+
+    /// The next event for the TU, if any.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// Flushes the trace, if any.
+    pub fn finish_trace(&mut self) -> io::Result<()> {
+        match &mut self.trace {
+            Some(t) => t.flush(),
+            None => Ok(()),
+        }
+    }
+}
