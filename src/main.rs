@@ -46,7 +46,7 @@ enum Command {
     /// Check scenarios' [expect] bounds over their replications; exit 1 if one fails.
     Check(check::Args),
     /// Load-test a SIP server with synthetic calls (a SIPp-like generator); exit 1 if calls failed.
-    Load(load::Args),
+    Load(Box<load::Args>),
 }
 
 fn main() -> ExitCode {
