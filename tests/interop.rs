@@ -25,6 +25,10 @@
 #[path = "support/peers.rs"]
 mod peers;
 
+#[path = "support/cli.rs"]
+#[allow(dead_code, reason = "each test binary uses part of the helpers")]
+mod cli;
+
 use peers::{
     AUTH_PASSWORD, AUTH_USER, BARESIP_USER, Baresip, Kamailio, KamailioMode, Sipp, SippRun, SippUac, free_port,
     free_port_block, process_group_alive, uac_auth_scenario,
@@ -132,4 +136,83 @@ fn stopping_kamailio_leaves_none_of_its_processes() {
     assert!(process_group_alive(group));
     drop(kamailio);
     assert!(!process_group_alive(group), "kamailio processes outlived their guard");
+}
+
+// --- dialer load ---
+
+/// Runs `dialer load TARGET ARGS… --json --out DIR` and returns its exit code and load.json.
+fn load(target: &str, args: &[&str]) -> (Option<i32>, serde_json::Value, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut all = vec!["load".to_owned(), target.to_owned()];
+    all.extend(args.iter().map(|a| a.to_string()));
+    all.extend(["--json".to_owned(), "--out".to_owned(), dir.path().display().to_string()]);
+    let out = cli::dialer(&all);
+    let stderr = cli::text(&out.stderr);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("load.json on stdout: {e}\nstderr:\n{stderr}"));
+    let file: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("load.json")).unwrap()).unwrap();
+    assert_eq!(json, file, "stdout and load.json agree");
+    for f in ["per_second.csv", "rate.svg", "rate.png", "latency.svg", "latency.png"] {
+        assert!(dir.path().join(f).exists(), "{f} written");
+    }
+    (out.status.code(), json, stderr)
+}
+
+fn count(json: &serde_json::Value, pointer: &str) -> u64 {
+    json.pointer(pointer).and_then(|v| v.as_u64()).unwrap_or_else(|| panic!("{pointer} in {json:#}"))
+}
+
+#[test]
+fn dialer_load_calls_sipp_uas() {
+    let calls = 300;
+    let uas = Sipp::uas_bounded(free_port(), Some(calls), Duration::from_secs(60)).unwrap();
+    let target = format!("sip:service@{}", uas.addr());
+    let (code, json, stderr) = load(&target, &["--rate", "100", "--calls", "300", "--hold", "200ms"]);
+    assert_eq!(code, Some(0), "{stderr}\n{json:#}");
+    assert_eq!(count(&json, "/calls/attempted"), calls);
+    assert_eq!(count(&json, "/calls/answered"), calls);
+    assert_eq!(count(&json, "/calls/failed") + count(&json, "/calls/timed_out"), 0);
+    assert_eq!(count(&json, "/calls/by_code/200"), calls);
+    assert_eq!(count(&json, "/latency_ms/answer/count"), calls);
+    assert_eq!(count(&json, "/latency_ms/bye/count"), calls);
+    // SIPp's own view: every call came in and completed.
+    assert_answered(&uas.finish().unwrap(), calls);
+}
+
+#[test]
+fn dialer_load_answers_the_proxy_auth_challenge() {
+    let calls = 200;
+    let uas = Sipp::uas_bounded(free_port(), Some(calls), Duration::from_secs(60)).unwrap();
+    let kamailio = Kamailio::start(KamailioMode::Auth, free_port(), uas.addr()).unwrap();
+    let target = format!("sip:service@{}", kamailio.addr());
+    let auth = format!("{AUTH_USER}:{AUTH_PASSWORD}");
+    let (code, json, stderr) = load(&target, &["--rate", "50", "--calls", "200", "--auth", &auth]);
+    assert_eq!(code, Some(0), "{stderr}\n{json:#}\n{}", kamailio.log());
+    assert_eq!(count(&json, "/calls/answered"), calls);
+    assert_eq!(count(&json, "/calls/by_code/200"), calls, "each call challenged once, then answered");
+    assert_answered(&uas.finish().unwrap(), calls);
+}
+
+#[test]
+fn dialer_load_with_a_wrong_password_fails_every_call_once() {
+    let uas = Sipp::uas(free_port()).unwrap();
+    let kamailio = Kamailio::start(KamailioMode::Auth, free_port(), uas.addr()).unwrap();
+    let target = format!("sip:service@{}", kamailio.addr());
+    let auth = format!("{AUTH_USER}:not-the-password");
+    let (code, json, _) = load(&target, &["--rate", "10", "--calls", "5", "--auth", &auth]);
+    assert_eq!(code, Some(1), "failed calls exit 1");
+    // Answered the first challenge, challenged again: a 407 final, no endless retry.
+    assert_eq!(count(&json, "/calls/by_code/407"), 5, "{json:#}");
+    assert_eq!(count(&json, "/calls/failed"), 5);
+    assert_eq!(uas.finish().unwrap().stats.incoming, 0);
+}
+
+#[test]
+fn dialer_load_calls_baresip() {
+    let baresip = Baresip::start(free_port_block(2)).unwrap();
+    let (code, json, stderr) = load(&baresip.uri(), &["--rate", "2", "--calls", "6", "--hold", "1s"]);
+    assert_eq!(code, Some(0), "{stderr}\n{json:#}\n{}", baresip.log());
+    assert_eq!(count(&json, "/calls/answered"), 6);
+    assert_eq!(count(&json, "/latency_ms/bye/count"), 6, "every BYE answered");
 }
