@@ -148,8 +148,8 @@ fn load(target: &str, args: &[&str]) -> (Option<i32>, serde_json::Value, String)
     all.extend(["--json".to_owned(), "--out".to_owned(), dir.path().display().to_string()]);
     let out = cli::dialer(&all);
     let stderr = cli::text(&out.stderr);
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("load.json on stdout: {e}\nstderr:\n{stderr}"));
+    let json: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("load.json on stdout: {e}\nstderr:\n{stderr}"));
     let file: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("load.json")).unwrap()).unwrap();
     assert_eq!(json, file, "stdout and load.json agree");

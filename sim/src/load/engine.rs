@@ -9,6 +9,7 @@ use super::sys;
 use crate::dist::Dist;
 use crate::rng::uniform;
 use compact_str::{CompactString, format_compact};
+use dialer::media::sdp::{LocalMedia, offer};
 use dialer::sip::auth::{Challenge, ChallengeKind, Credentials, DigestClient};
 use dialer::sip::dialog::{Dialog, RequestSpec, ViaSpec, response_to};
 use dialer::sip::endpoint::UdpEndpoint;
@@ -602,17 +603,11 @@ fn with_user(target: &str, user: &str) -> String {
     format!("{scheme}:{user}@{host}")
 }
 
-/// Our SDP offer: one audio stream, PCMU, PCMA and telephone-event, at our address.
+/// Our SDP offer: one audio stream (PCMU, PCMA, telephone-event) at our address; the RTP port
+/// is the SIP port + 2.
 fn sdp_offer(local: SocketAddr) -> Vec<u8> {
-    let ip = local.ip();
-    let family = if ip.is_ipv4() { "IP4" } else { "IP6" };
-    let port = local.port().wrapping_add(2);
-    format!(
-        "v=0\r\no=dialkit 1 1 IN {family} {ip}\r\ns=dialkit\r\nc=IN {family} {ip}\r\nt=0 0\r\n\
-         m=audio {port} RTP/AVP 0 8 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\n\
-         a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\na=ptime:20\r\na=sendrecv\r\n"
-    )
-    .into_bytes()
+    let media = LocalMedia::new(local.ip(), local.port().wrapping_add(2), 1);
+    offer(&media).to_string().into_bytes()
 }
 
 #[cfg(test)]
