@@ -50,7 +50,7 @@ pub struct Args {
     /// How long to hold an answered call before hanging up: 0s, 30s, exp:30s, lognormal:180s:90s, uniform:10s:60s
     #[arg(long, default_value = "0s")]
     hold: String,
-    /// Transport: udp (tcp is not built yet)
+    /// Transport: udp, or tcp (one connection to the target, framed by Content-Length)
     #[arg(long, default_value = "udp")]
     transport: String,
     /// Answer digest challenges (401/407) as USER:PASSWORD
@@ -119,9 +119,11 @@ impl Args {
             .with_context(|| format!("cannot resolve the target's host {host:?}"))?
             .next()
             .with_context(|| format!("the target's host {host:?} has no address"))?;
-        if self.transport != "udp" {
-            bail!("--transport {}: only udp is built so far (fix: leave --transport out, or use udp)", self.transport);
-        }
+        let tcp = match self.transport.as_str() {
+            "udp" => false,
+            "tcp" => true,
+            other => bail!("--transport {other}: not a transport (fix: give udp or tcp)"),
+        };
         if !(self.rate > 0.0 && self.rate.is_finite()) {
             bail!("--rate {} must be above 0 (fix: give calls per second, e.g. 100)", self.rate);
         }
@@ -172,6 +174,7 @@ impl Args {
             seed: self.seed,
             timers,
             buffer_bytes: DEFAULT_BUFFER_BYTES,
+            tcp,
         })
     }
 

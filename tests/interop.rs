@@ -181,6 +181,19 @@ fn dialer_load_calls_sipp_uas() {
 }
 
 #[test]
+fn dialer_load_calls_sipp_uas_over_tcp() {
+    let calls = 200;
+    let uas = Sipp::uas_over(free_port(), Some(calls), Duration::from_secs(60), true).unwrap();
+    let target = format!("sip:service@{};transport=tcp", uas.addr());
+    let (code, json, stderr) = load(&target, &["--transport", "tcp", "--rate", "100", "--calls", "200"]);
+    assert_eq!(code, Some(0), "{stderr}\n{json:#}");
+    assert_eq!(json["transport"], "tcp");
+    assert_eq!(count(&json, "/calls/answered"), calls);
+    assert_eq!(count(&json, "/retransmissions"), 0, "nothing is retransmitted over TCP");
+    assert_answered(&uas.finish().unwrap(), calls);
+}
+
+#[test]
 fn dialer_load_answers_the_proxy_auth_challenge() {
     let calls = 200;
     let uas = Sipp::uas_bounded(free_port(), Some(calls), Duration::from_secs(60)).unwrap();

@@ -126,6 +126,19 @@ fn port_free(port: u16) -> bool {
 
 /// Whether some socket is bound to UDP `port` on 127.0.0.1 or on every address, read from
 /// /proc/net/udp. (Binding the port to find out could make the peer's own bind fail.)
+/// Whether something listens on TCP `port` of 127.0.0.1 (or every address).
+fn tcp_listening(port: u16) -> bool {
+    let table = std::fs::read_to_string("/proc/net/tcp").unwrap_or_default();
+    let wanted = [format!("0100007F:{port:04X}"), format!("00000000:{port:04X}")];
+    // State 0A is LISTEN.
+    table.lines().skip(1).any(|line| {
+        let mut fields = line.split_whitespace();
+        let local = fields.nth(1);
+        let state = fields.nth(1);
+        local.is_some_and(|l| wanted.iter().any(|w| w == l)) && state == Some("0A")
+    })
+}
+
 fn udp_bound(port: u16) -> bool {
     let table = std::fs::read_to_string("/proc/net/udp").unwrap_or_default();
     // Lines: "  sl  local_address rem_address ...", addresses as hex IP (little-endian) ":" port.
@@ -789,9 +802,17 @@ impl Sipp {
 
     /// As [`Sipp::uas`], exiting by itself after `calls` calls (`-m`) or `timeout`.
     pub fn uas_bounded(port: u16, calls: Option<u64>, timeout: Duration) -> Result<Sipp, PeerError> {
+        Self::uas_over(port, calls, timeout, false)
+    }
+
+    /// As [`Sipp::uas_bounded`], over TCP (`-t t1`: one socket for every call) when `tcp`.
+    pub fn uas_over(port: u16, calls: Option<u64>, timeout: Duration, tcp: bool) -> Result<Sipp, PeerError> {
         let dir = tempdir("sipp-uas")?;
         let mut command = sipp_command(dir.path(), port)?;
         command.args(["-sn", "uas"]).arg("-timeout").arg(format!("{}s", timeout.as_secs().max(1)));
+        if tcp {
+            command.args(["-t", "t1"]);
+        }
         if let Some(calls) = calls {
             command.arg("-m").arg(calls.to_string());
         }
@@ -799,12 +820,12 @@ impl Sipp {
         // SIPp answers nothing it has no scenario for (an OPTIONS would count as a failure), so
         // readiness is its socket being bound.
         let deadline = Instant::now() + READY_TIMEOUT;
-        while !udp_bound(port) {
+        while !(if tcp { tcp_listening(port) } else { udp_bound(port) }) {
             if peer.exited() {
                 return Err(peer.error("exited before it bound its port"));
             }
             if Instant::now() >= deadline {
-                return Err(peer.error(format!("did not bind UDP {port} within {READY_TIMEOUT:?}")));
+                return Err(peer.error(format!("did not bind port {port} within {READY_TIMEOUT:?}")));
             }
             std::thread::sleep(Duration::from_millis(20));
         }

@@ -1,4 +1,4 @@
-//! A SIP endpoint on a UDP socket, in wall-clock time: the socket, the [`TransactionLayer`] and
+//! A SIP endpoint on a UDP socket (and, when asked, TCP on the same address), in wall-clock time: the socket, the [`TransactionLayer`] and
 //! the bookkeeping every driver needs (parse, answer malformed requests, count, trace). The load
 //! generator and the emulated callee are each a transaction user on top of one.
 //!
@@ -66,6 +66,31 @@ pub struct UdpEndpoint {
     /// Datagrams the kernel would not take yet (its buffer was full), oldest first.
     backlog: VecDeque<(SocketAddr, Vec<u8>)>,
     tag_seq: u64,
+    tcp: Tcp,
+}
+
+/// The TCP side: a listener (servers), one task per connection that frames what it reads by
+/// Content-Length and hands whole messages to the endpoint's loop, and a writer queue per
+/// connection. Connections to a peer we send to first are opened on demand.
+struct Tcp {
+    inbox_tx: tokio::sync::mpsc::UnboundedSender<TcpIn>,
+    inbox: tokio::sync::mpsc::UnboundedReceiver<TcpIn>,
+    writers: std::collections::HashMap<SocketAddr, tokio::sync::mpsc::UnboundedSender<Vec<u8>>>,
+    listening: bool,
+    /// Framed messages not yet handed to the layer.
+    pending: VecDeque<(SocketAddr, Vec<u8>)>,
+    /// Connections closed for broken framing since the last count.
+    broken: u64,
+}
+
+/// What a connection task tells the endpoint.
+enum TcpIn {
+    /// A complete message from `peer`.
+    Message(SocketAddr, Vec<u8>),
+    /// The stream from `peer` broke the framing rules (closed) or ended.
+    Closed(SocketAddr, bool),
+    /// An accepted connection, with its writer.
+    Accepted(SocketAddr, tokio::sync::mpsc::UnboundedSender<Vec<u8>>),
 }
 
 impl UdpEndpoint {
@@ -84,7 +109,29 @@ impl UdpEndpoint {
             trace: None,
             backlog: VecDeque::new(),
             tag_seq: 0,
+            tcp: Tcp::new(),
         })
+    }
+
+    /// Also accepts SIP over TCP on the UDP socket's address (RFC 3261 §18: a UA listens on
+    /// both). Must be called inside a tokio runtime.
+    pub fn listen_tcp(&mut self) -> io::Result<()> {
+        let std_listener = std::net::TcpListener::bind(self.local)?;
+        std_listener.set_nonblocking(true)?;
+        let listener = tokio::net::TcpListener::from_std(std_listener)?;
+        let inbox = self.tcp.inbox_tx.clone();
+        tokio::spawn(async move {
+            while let Ok((stream, peer)) = listener.accept().await {
+                let _ = stream.set_nodelay(true);
+                let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+                if inbox.send(TcpIn::Accepted(peer, tx)).is_err() {
+                    break;
+                }
+                tokio::spawn(serve_connection(stream, peer, rx, inbox.clone()));
+            }
+        });
+        self.tcp.listening = true;
+        Ok(())
     }
 
     /// Writes every message sent and received to `out`, each after a line with the time since
@@ -132,27 +179,25 @@ impl UdpEndpoint {
             (a, b) => a.or(b),
         };
         let backlog = !self.backlog.is_empty();
-        match wake {
-            Some(at) => {
-                tokio::select! {
-                    _ = self.socket.readable() => {}
-                    _ = self.socket.writable(), if backlog => {}
-                    _ = tokio::time::sleep_until(at.into()) => {}
+        let far = Instant::now() + std::time::Duration::from_secs(3600);
+        let at = wake.unwrap_or(far);
+        let tcp = &mut self.tcp;
+        tokio::select! {
+            _ = self.socket.readable() => {}
+            _ = self.socket.writable(), if backlog => {}
+            got = tcp.inbox.recv() => {
+                if let Some(got) = got {
+                    tcp.stash(got);
                 }
             }
-            None => {
-                tokio::select! {
-                    _ = self.socket.readable() => {}
-                    _ = self.socket.writable(), if backlog => {}
-                }
-            }
+            _ = tokio::time::sleep_until(at.into()) => {}
         }
     }
 
     /// Reads every datagram waiting, parses each and hands it to the layer; a request that does
     /// not parse is answered statelessly (400, 501 or 505) or dropped. Returns how many were read.
     pub fn receive(&mut self) -> usize {
-        let mut n = 0;
+        let mut n = self.receive_tcp();
         loop {
             let (len, from) = match self.socket.try_recv_from(&mut self.buf) {
                 Ok(got) => got,
@@ -188,6 +233,41 @@ impl UdpEndpoint {
         n
     }
 
+    /// Hands the messages the TCP connections framed to the layer.
+    fn receive_tcp(&mut self) -> usize {
+        let mut n = 0;
+        while let Ok(got) = self.tcp.inbox.try_recv() {
+            self.tcp.stash(got);
+        }
+        while let Some((from, bytes)) = self.tcp.pending.pop_front() {
+            n += 1;
+            let now = self.now();
+            if let Some(trace) = &mut self.trace {
+                let _ = write!(trace, "{} recv tcp:{from}\n{}\n", now.as_ms(), String::from_utf8_lossy(&bytes));
+            }
+            let peer = Peer::tcp(from);
+            match message::parse(&bytes) {
+                Ok(msg) => {
+                    self.counters.received += 1;
+                    if self.layer.handle(Input::Received { message: msg, peer }, now).is_err() {
+                        self.counters.refused += 1;
+                    }
+                }
+                Err(err) => {
+                    self.counters.malformed += 1;
+                    self.tag_seq += 1;
+                    if let Some(resp) = message::reject(&bytes, &err, &format!("r{}", self.tag_seq)) {
+                        let mut out = Vec::with_capacity(512);
+                        message::serialize_response(&resp, &mut out);
+                        self.send_tcp(from, out);
+                    }
+                }
+            }
+        }
+        self.counters.malformed += std::mem::take(&mut self.tcp.broken);
+        n
+    }
+
     fn reject(&mut self, from: SocketAddr, err: &ParseError, len: usize) {
         self.tag_seq += 1;
         let tag = format!("r{}", self.tag_seq);
@@ -195,6 +275,36 @@ impl UdpEndpoint {
             let mut bytes = Vec::with_capacity(512);
             message::serialize_response(&resp, &mut bytes);
             self.send(from, bytes);
+        }
+    }
+
+    /// Sends one message over TCP to `to`, connecting first if no connection to it is open.
+    pub fn send_tcp(&mut self, to: SocketAddr, bytes: Vec<u8>) {
+        if let Some(trace) = &mut self.trace {
+            let now = self.start.elapsed().as_millis();
+            let _ = write!(trace, "{now} send tcp:{to}\n{}\n", String::from_utf8_lossy(&bytes));
+        }
+        let writer = self.tcp.writers.entry(to).or_insert_with(|| {
+            let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+            let inbox = self.tcp.inbox_tx.clone();
+            tokio::spawn(async move {
+                match tokio::net::TcpStream::connect(to).await {
+                    Ok(stream) => {
+                        let _ = stream.set_nodelay(true);
+                        serve_connection(stream, to, rx, inbox).await;
+                    }
+                    Err(_) => {
+                        let _ = inbox.send(TcpIn::Closed(to, false));
+                    }
+                }
+            });
+            tx
+        });
+        if writer.send(bytes).is_ok() {
+            self.counters.sent += 1;
+        } else {
+            self.tcp.writers.remove(&to);
+            self.counters.send_errors += 1;
         }
     }
 
@@ -223,7 +333,11 @@ impl UdpEndpoint {
                     if retransmission {
                         self.counters.retransmissions += 1;
                     }
-                    self.send(peer.addr, bytes);
+                    if peer.reliable() {
+                        self.send_tcp(peer.addr, bytes);
+                    } else {
+                        self.send(peer.addr, bytes);
+                    }
                 }
                 Output::Event(event) => self.events.push_back(event),
             }
@@ -265,4 +379,73 @@ impl UdpEndpoint {
             None => Ok(()),
         }
     }
+}
+
+impl Tcp {
+    fn new() -> Tcp {
+        let (inbox_tx, inbox) = tokio::sync::mpsc::unbounded_channel();
+        Tcp { inbox_tx, inbox, writers: Default::default(), listening: false, pending: VecDeque::new(), broken: 0 }
+    }
+
+    /// Takes one report of a connection task.
+    fn stash(&mut self, got: TcpIn) {
+        match got {
+            TcpIn::Message(peer, bytes) => self.pending.push_back((peer, bytes)),
+            TcpIn::Closed(peer, broken) => {
+                self.writers.remove(&peer);
+                self.broken += u64::from(broken);
+            }
+            TcpIn::Accepted(peer, writer) => {
+                self.writers.insert(peer, writer);
+            }
+        }
+    }
+}
+
+/// One TCP connection: reads and frames by Content-Length (a frame error closes it: the
+/// stream can no longer be trusted, RFC 3261 §18.3), and writes what the endpoint queues.
+async fn serve_connection(
+    stream: tokio::net::TcpStream,
+    peer: SocketAddr,
+    mut outbox: tokio::sync::mpsc::UnboundedReceiver<Vec<u8>>,
+    inbox: tokio::sync::mpsc::UnboundedSender<TcpIn>,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (mut reader, mut writer) = stream.into_split();
+    let writing = tokio::spawn(async move {
+        while let Some(bytes) = outbox.recv().await {
+            if writer.write_all(&bytes).await.is_err() {
+                break;
+            }
+        }
+    });
+    let mut framer = message::StreamFramer::default();
+    let mut buf = vec![0u8; 64 * 1024];
+    let broken = loop {
+        let n = match reader.read(&mut buf).await {
+            Ok(0) | Err(_) => break false,
+            Ok(n) => n,
+        };
+        framer.push(&buf[..n]);
+        let mut bad = false;
+        loop {
+            match framer.pop() {
+                Ok(Some(frame)) => {
+                    if inbox.send(TcpIn::Message(peer, frame)).is_err() {
+                        return;
+                    }
+                }
+                Ok(None) => break,
+                Err(_) => {
+                    bad = true;
+                    break;
+                }
+            }
+        }
+        if bad {
+            break true;
+        }
+    };
+    writing.abort();
+    let _ = inbox.send(TcpIn::Closed(peer, broken));
 }

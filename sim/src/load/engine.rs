@@ -66,6 +66,8 @@ pub struct LoadConfig {
     pub timers: Config,
     /// Socket buffer size asked for.
     pub buffer_bytes: usize,
+    /// UDP or TCP (one connection to the target).
+    pub tcp: bool,
 }
 
 /// What the run produced.
@@ -223,6 +225,7 @@ struct Uac<'c> {
     stats: LoadStats,
     local: CompactString,
     peer: Peer,
+    contact: String,
     calls: HashMap<u32, Call>,
     by_key: HashMap<TransactionKey, u32>,
     by_call_id: HashMap<CompactString, u32>,
@@ -235,13 +238,18 @@ struct Uac<'c> {
 
 impl<'c> Uac<'c> {
     fn new(config: &'c LoadConfig, local: SocketAddr) -> Uac<'c> {
-        let mut stats = LoadStats::new(&config.target, "udp", config.rate, config.max_concurrent);
-        stats.messages();
+        let stats =
+            LoadStats::new(&config.target, if config.tcp { "tcp" } else { "udp" }, config.rate, config.max_concurrent);
         Uac {
             config,
             stats,
             local: format_compact!("{local}"),
-            peer: Peer::udp(config.target_addr),
+            peer: if config.tcp { Peer::tcp(config.target_addr) } else { Peer::udp(config.target_addr) },
+            contact: if config.tcp {
+                format!("sip:dialkit@{local};transport=tcp")
+            } else {
+                format!("sip:dialkit@{local}")
+            },
             calls: HashMap::new(),
             by_key: HashMap::new(),
             by_call_id: HashMap::new(),
@@ -326,11 +334,11 @@ impl<'c> Uac<'c> {
         let branch = ep.layer().new_branch();
         let uri = self.request_uri(call.number);
         let mut spec = RequestSpec::invite(&uri)
-            .via(&self.local, &branch)
+            .via_over(self.peer.transport, &self.local, &branch)
             .from(&format!("sip:dialkit@{}", self.local), &call.from_tag)
             .call_id(&call.call_id)
             .cseq(call.cseq)
-            .contact(&format!("sip:dialkit@{}", self.local))
+            .contact(&self.contact)
             .body("application/sdp", self.sdp.clone());
         if let Some(h) = authorization {
             spec = spec.header(h);
@@ -389,7 +397,7 @@ impl<'c> Uac<'c> {
         let sdp = self.sdp.clone();
         let Some(call) = self.calls.get_mut(&idx) else { return };
         let Some(dialog) = call.dialog.as_mut() else { return };
-        let via = ViaSpec::udp(&self.local, &branch);
+        let via = ViaSpec { transport: self.peer.transport, sent_by: &self.local, branch: &branch };
         let request = match method {
             Method::Invite => dialog.reinvite(via, sdp),
             _ => dialog.request(method, via),
@@ -458,7 +466,11 @@ impl<'c> Uac<'c> {
                         if let Some(dialog) = call.dialog.as_mut() {
                             let _ = dialog.on_response(&response);
                             dialog.reinvite_answered();
-                            let ack = dialog.ack(ViaSpec::udp(&self.local, &branch));
+                            let ack = dialog.ack(ViaSpec {
+                                transport: self.peer.transport,
+                                sent_by: &self.local,
+                                branch: &branch,
+                            });
                             let t = ep.now();
                             let _ = ep.layer().send_ack(key, ack, self.peer, t);
                         }
@@ -499,7 +511,7 @@ impl<'c> Uac<'c> {
                     return;
                 };
                 let branch = ep.layer().new_branch();
-                let ack = dialog.ack(ViaSpec::udp(&self.local, &branch));
+                let ack = dialog.ack(ViaSpec { transport: self.peer.transport, sent_by: &self.local, branch: &branch });
                 let t = ep.now();
                 let _ = ep.layer().send_ack(key, ack, self.peer, t);
                 let cancelled = call.phase == Phase::Cancelling;
