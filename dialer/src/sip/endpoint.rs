@@ -76,7 +76,6 @@ struct Tcp {
     inbox_tx: tokio::sync::mpsc::UnboundedSender<TcpIn>,
     inbox: tokio::sync::mpsc::UnboundedReceiver<TcpIn>,
     writers: std::collections::HashMap<SocketAddr, tokio::sync::mpsc::UnboundedSender<Vec<u8>>>,
-    listening: bool,
     /// Framed messages not yet handed to the layer.
     pending: VecDeque<(SocketAddr, Vec<u8>)>,
     /// Connections closed for broken framing since the last count.
@@ -130,7 +129,6 @@ impl UdpEndpoint {
                 tokio::spawn(serve_connection(stream, peer, rx, inbox.clone()));
             }
         });
-        self.tcp.listening = true;
         Ok(())
     }
 
@@ -384,7 +382,7 @@ impl UdpEndpoint {
 impl Tcp {
     fn new() -> Tcp {
         let (inbox_tx, inbox) = tokio::sync::mpsc::unbounded_channel();
-        Tcp { inbox_tx, inbox, writers: Default::default(), listening: false, pending: VecDeque::new(), broken: 0 }
+        Tcp { inbox_tx, inbox, writers: Default::default(), pending: VecDeque::new(), broken: 0 }
     }
 
     /// Takes one report of a connection task.
