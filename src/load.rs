@@ -74,6 +74,9 @@ pub struct Args {
     /// Local address to bind (port 0: any free port)
     #[arg(long, default_value = "127.0.0.1:0")]
     local: SocketAddr,
+    /// Send and receive G.711 RTP (20 ms frames of synthetic speech) during the hold; RTP uses the SIP port + 2
+    #[arg(long)]
+    media: bool,
     /// Write every SIP message sent and received, with timestamps, to FILE
     #[arg(long, value_name = "FILE")]
     trace: Option<PathBuf>,
@@ -175,6 +178,7 @@ impl Args {
             timers,
             buffer_bytes: DEFAULT_BUFFER_BYTES,
             tcp,
+            media: self.media,
         })
     }
 
@@ -271,6 +275,13 @@ fn write_report(out: &mut impl Write, r: &LoadReport) -> std::io::Result<()> {
         "messages: {} sent, {} received, {} retransmissions, {} malformed, {} stray",
         r.messages.sent, r.messages.received, r.retransmissions, r.messages.malformed, r.messages.stray
     )?;
+    if let Some(m) = &r.media {
+        writeln!(
+            out,
+            "RTP: {} packets sent, {} received, {} lost, jitter mean {:.2} ms, max {:.2} ms",
+            m.packets_sent, m.packets_received, m.packets_lost, m.mean_jitter_ms, m.max_jitter_ms
+        )?;
+    }
     writeln!(out, "latency (ms)          count      p50      p95      p99      max")?;
     let l = &r.latency_ms;
     for (name, q) in [

@@ -224,8 +224,15 @@ fn dialer_load_with_a_wrong_password_fails_every_call_once() {
 #[test]
 fn dialer_load_calls_baresip() {
     let baresip = Baresip::start(free_port_block(2)).unwrap();
-    let (code, json, stderr) = load(&baresip.uri(), &["--rate", "2", "--calls", "6", "--hold", "1s"]);
+    let (code, json, stderr) = load(&baresip.uri(), &["--rate", "2", "--calls", "6", "--hold", "2s", "--media"]);
     assert_eq!(code, Some(0), "{stderr}\n{json:#}\n{}", baresip.log());
     assert_eq!(count(&json, "/calls/answered"), 6);
     assert_eq!(count(&json, "/latency_ms/bye/count"), 6, "every BYE answered");
+    // RTP both ways: 6 calls × 2 s of 20 ms frames is 600 packets each way; allow for the
+    // first and last frames around the answer and the BYE.
+    let sent = count(&json, "/media/packets_sent");
+    let received = count(&json, "/media/packets_received");
+    assert!((500..=620).contains(&sent), "sent {sent}\n{json:#}");
+    assert!(received >= 400, "baresip's audio came back: {received}\n{json:#}");
+    assert!(count(&json, "/media/packets_lost") * 100 <= received, "under 1% lost on loopback\n{json:#}");
 }

@@ -2,6 +2,7 @@
 //! [`Schedule`], holding each for a drawn time and hanging up, with the call mix of the config.
 //! One thread, one socket, no task per call: a call is a few hundred bytes in a table.
 
+use super::media::LoadMedia;
 use super::numbers::NumberRow;
 use super::schedule::Schedule;
 use super::stats::{Ending, Latency, LoadStats};
@@ -68,6 +69,8 @@ pub struct LoadConfig {
     pub buffer_bytes: usize,
     /// UDP or TCP (one connection to the target).
     pub tcp: bool,
+    /// Send and receive G.711 RTP during the hold.
+    pub media: bool,
 }
 
 /// What the run produced.
@@ -138,6 +141,11 @@ pub async fn run(config: LoadConfig, mut status: impl FnMut(&LoadStats, Duration
     }
     let mut ua = Uac::new(&config, ep.local_addr());
     let start = ep.start();
+    if config.media {
+        let local = ep.local_addr();
+        let rtp = SocketAddr::new(local.ip(), local.port().wrapping_add(2));
+        ua.media = Some(LoadMedia::bind(rtp, &ua.sdp, start)?);
+    }
     let schedule = Schedule::new(config.rate, config.ramp);
     let mut next_status = start + Duration::from_secs(1);
     let mut started_all_at: Option<Instant> = None;
@@ -177,7 +185,8 @@ pub async fn run(config: LoadConfig, mut status: impl FnMut(&LoadStats, Duration
         ep.flush();
         // Wait for a datagram, a timer, the next start or the next status line.
         let mut wake = next_status;
-        for t in [next_start, ua.next_due()].into_iter().flatten() {
+        let next_frame = ua.media.as_mut().and_then(LoadMedia::send_due);
+        for t in [next_start, ua.next_due(), next_frame].into_iter().flatten() {
             wake = wake.min(t);
         }
         if started_all_at.is_none() && config.max_concurrent.is_some_and(|m| ua.stats.in_flight() >= m) {
@@ -215,7 +224,11 @@ pub async fn run(config: LoadConfig, mut status: impl FnMut(&LoadStats, Duration
         let calls_after_ramp = ua.started.saturating_sub(schedule.started_by(from).min(ua.started));
         (calls_after_ramp, (end - start).saturating_sub(from))
     });
-    let (report, rows) = ua.stats.finish(elapsed, steady, sys::cpu_seconds(), sys::peak_rss_kib());
+    let media = ua.media.take();
+    let (mut report, rows) = ua.stats.finish(elapsed, steady, sys::cpu_seconds(), sys::peak_rss_kib());
+    if let Some(media) = media {
+        report.media = Some(media.finish().await);
+    }
     Ok(LoadOutcome { report, rows })
 }
 
@@ -234,6 +247,7 @@ struct Uac<'c> {
     rng: Pcg64Mcg,
     digest: DigestClient,
     sdp: Vec<u8>,
+    media: Option<LoadMedia>,
 }
 
 impl<'c> Uac<'c> {
@@ -258,6 +272,7 @@ impl<'c> Uac<'c> {
             rng: Pcg64Mcg::new(u128::from(config.seed) | 1 << 64),
             digest: DigestClient::new(),
             sdp: sdp_offer(local),
+            media: None,
         }
     }
 
@@ -515,6 +530,9 @@ impl<'c> Uac<'c> {
                 let t = ep.now();
                 let _ = ep.layer().send_ack(key, ack, self.peer, t);
                 let cancelled = call.phase == Phase::Cancelling;
+                if let Some(media) = &mut self.media {
+                    media.answered(idx, &response.body, self.config.seed);
+                }
                 call.dialog = Some(Box::new(dialog));
                 call.phase = Phase::Held;
                 if cancelled {
@@ -603,6 +621,9 @@ impl<'c> Uac<'c> {
     fn finish(&mut self, idx: u32, ending: Ending) {
         let Some(call) = self.calls.remove(&idx) else { return };
         self.by_call_id.remove(&call.call_id);
+        if let Some(media) = &mut self.media {
+            media.ended(idx);
+        }
         let held = call.answered.map(|a| a.elapsed());
         self.stats.ended(ending, held);
     }

@@ -9,9 +9,12 @@
 //! - [`numbers`]: `--numbers FILE`, whom to call and with which credentials;
 //! - [`schedule`]: when each call starts;
 //! - [`stats`]: the counts and the final [`reports::load::LoadReport`];
-//! - [`sys`]: the generator's own CPU time and memory.
+//! - [`media`]: RTP both ways during the hold (`--media`);
+//! - [`sys`]: the generator's own CPU time and memory;
+//! - [`engine`]: the run itself.
 
 pub mod engine;
+pub mod media;
 pub mod numbers;
 pub mod schedule;
 pub mod stats;
