@@ -15,7 +15,7 @@ pub struct NameAddr {
     /// The display name, unquoted and unescaped (`"J Rosenberg \\\""` reads `J Rosenberg \"`);
     /// `None` when there is none.
     pub display_name: Option<String>,
-    /// The URI (see [`super::uri`] for how rsip's struct holds `tel:` and other schemes).
+    /// The URI (see [`super::parse_uri`] for how rsip's struct holds `tel:` and other schemes).
     pub uri: Uri,
     /// The URI's `?headers` part, verbatim, if it had one (only allowed inside `<…>`).
     pub uri_headers: Option<String>,
