@@ -31,7 +31,7 @@ mod access;
 mod build;
 mod framer;
 mod headers;
-mod lex;
+pub(crate) mod lex;
 mod name_addr;
 mod parse;
 mod uri;
