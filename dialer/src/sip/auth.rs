@@ -17,6 +17,7 @@ use std::fmt::Write as _;
 use md5::Md5;
 use sha2::Sha256;
 
+use super::message::lex::{Cursor, is_token_byte, is_wsp};
 use super::message::name_value;
 
 /// The digest algorithms of RFC 7616 §3.2 (MD5 and SHA-256, plain and session variants).
@@ -152,7 +153,7 @@ impl Challenge {
         if !scheme.eq_ignore_ascii_case("Digest") {
             return Err(ChallengeError::NotDigest(scheme.to_owned()));
         }
-        let get = |name: &str| params.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone());
+        let get = |name: &str| auth_param(&params, name);
         let algorithm = match get("algorithm") {
             None => Algorithm::Md5,
             Some(a) => Algorithm::from_token(&a).ok_or(ChallengeError::UnsupportedAlgorithm(a))?,
@@ -352,64 +353,31 @@ type AuthParams = Vec<(String, String)>;
 
 /// Splits `Scheme name=value, name="quoted, value"` into the scheme and unquoted parameters.
 fn split_auth_params(value: &str) -> Result<(&str, AuthParams), ChallengeError> {
-    let value = value.trim();
-    let (scheme, rest) = value.split_once([' ', '\t']).unwrap_or((value, ""));
+    let mut cur = Cursor::new(value.trim());
+    let scheme = cur.take_while(is_token_byte);
     let mut params = Vec::new();
-    let bytes = rest.as_bytes();
-    let mut i = 0;
     loop {
-        while i < bytes.len() && matches!(bytes[i], b' ' | b'\t' | b',') {
-            i += 1;
+        cur.take_while(|b| is_wsp(b) || b == b',');
+        if cur.at_end() {
+            return Ok((scheme, params));
         }
-        if i >= bytes.len() {
-            break;
-        }
-        let name_start = i;
-        while i < bytes.len() && !matches!(bytes[i], b'=' | b' ' | b'\t' | b',') {
-            i += 1;
-        }
-        let name = &rest[name_start..i];
-        while i < bytes.len() && matches!(bytes[i], b' ' | b'\t') {
-            i += 1;
-        }
-        if name.is_empty() || bytes.get(i) != Some(&b'=') {
+        let name = cur.take_while(is_token_byte);
+        if name.is_empty() || !cur.eat(b'=') {
             return Err(ChallengeError::Malformed);
         }
-        i += 1;
-        while i < bytes.len() && matches!(bytes[i], b' ' | b'\t') {
-            i += 1;
-        }
-        let val = if bytes.get(i) == Some(&b'"') {
-            let mut v = Vec::new();
-            i += 1;
-            loop {
-                match bytes.get(i) {
-                    None => return Err(ChallengeError::Malformed),
-                    Some(b'\\') => {
-                        v.push(*bytes.get(i + 1).ok_or(ChallengeError::Malformed)?);
-                        i += 2;
-                    }
-                    Some(b'"') => {
-                        i += 1;
-                        break;
-                    }
-                    Some(&b) => {
-                        v.push(b);
-                        i += 1;
-                    }
-                }
-            }
-            String::from_utf8(v).map_err(|_| ChallengeError::Malformed)?
+        cur.skip_wsp();
+        let value = if cur.peek() == Some(b'"') {
+            cur.quoted_string().ok_or(ChallengeError::Malformed)?
         } else {
-            let start = i;
-            while i < bytes.len() && !matches!(bytes[i], b',' | b' ' | b'\t') {
-                i += 1;
-            }
-            rest[start..i].to_owned()
+            cur.take_while(|b| b != b',' && !is_wsp(b) && b.is_ascii()).to_owned()
         };
-        params.push((name.to_owned(), val));
+        params.push((name.to_owned(), value));
     }
-    Ok((scheme, params))
+}
+
+/// A parameter of an auth header by name (case-insensitive).
+fn auth_param(params: &AuthParams, name: &str) -> Option<String> {
+    params.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone())
 }
 
 /// Why a server refused an answer to its challenge.
@@ -466,7 +434,7 @@ impl Answer {
         if !scheme.eq_ignore_ascii_case("Digest") {
             return None;
         }
-        let get = |name: &str| params.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone());
+        let get = |name: &str| auth_param(&params, name);
         let nc = match get("nc") {
             Some(nc) if nc.len() == 8 => Some(u32::from_str_radix(&nc, 16).ok()?),
             Some(_) => return None,

@@ -10,6 +10,7 @@ use rsip::headers::UntypedHeader;
 use rsip::message::HasHeaders;
 use rsip::{Header, Method, Uri};
 
+use super::headers::name_value;
 use super::lex::{is_token_byte, trim_wsp};
 use super::name_addr::{NameAddr, NameAddrError, parse_name_addr, parse_name_addr_list};
 use super::parse::method_from_token;
@@ -140,11 +141,7 @@ impl<T: HasHeaders> MessageExt for T {
     }
 
     fn top_via(&self) -> Result<Via, AccessError> {
-        let first = self.headers().iter().find_map(|h| match h {
-            Header::Via(v) => Some(v.value()),
-            _ => None,
-        });
-        let list = parse_via_list(first.ok_or(AccessError::Missing("Via"))?)?;
+        let list = parse_via_list(first(self, "Via", |h| matches!(h, Header::Via(_)))?)?;
         // `parse_via_list` never returns an empty list: an empty value is its error.
         list.into_iter().next().ok_or(AccessError::Missing("Via"))
     }
@@ -154,50 +151,23 @@ impl<T: HasHeaders> MessageExt for T {
     }
 
     fn call_id(&self) -> Result<&str, AccessError> {
-        self.headers()
-            .iter()
-            .find_map(|h| match h {
-                Header::CallId(v) => Some(v.value()),
-                _ => None,
-            })
-            .ok_or(AccessError::Missing("Call-ID"))
+        first(self, "Call-ID", |h| matches!(h, Header::CallId(_)))
     }
 
     fn cseq(&self) -> Result<CSeq, AccessError> {
-        let value = self
-            .headers()
-            .iter()
-            .find_map(|h| match h {
-                Header::CSeq(v) => Some(v.value()),
-                _ => None,
-            })
-            .ok_or(AccessError::Missing("CSeq"))?;
+        let value = first(self, "CSeq", |h| matches!(h, Header::CSeq(_)))?;
         let (seq, method) = parse_cseq(value).map_err(AccessError::CSeq)?;
         let method = method_from_token(method).ok_or_else(|| AccessError::UnknownMethod(method.to_owned()))?;
         Ok(CSeq { seq, method })
     }
 
     fn from_addr(&self) -> Result<NameAddr, AccessError> {
-        let value = self
-            .headers()
-            .iter()
-            .find_map(|h| match h {
-                Header::From(v) => Some(v.value()),
-                _ => None,
-            })
-            .ok_or(AccessError::Missing("From"))?;
+        let value = first(self, "From", |h| matches!(h, Header::From(_)))?;
         parse_name_addr(value).map_err(|error| AccessError::NameAddr { name: "From", error })
     }
 
     fn to_addr(&self) -> Result<NameAddr, AccessError> {
-        let value = self
-            .headers()
-            .iter()
-            .find_map(|h| match h {
-                Header::To(v) => Some(v.value()),
-                _ => None,
-            })
-            .ok_or(AccessError::Missing("To"))?;
+        let value = first(self, "To", |h| matches!(h, Header::To(_)))?;
         parse_name_addr(value).map_err(|error| AccessError::NameAddr { name: "To", error })
     }
 
@@ -210,13 +180,10 @@ impl<T: HasHeaders> MessageExt for T {
     }
 
     fn max_forwards(&self) -> Result<Option<u8>, AccessError> {
-        self.headers()
-            .iter()
-            .find_map(|h| match h {
-                Header::MaxForwards(v) => Some(parse_max_forwards(v.value())),
-                _ => None,
-            })
-            .transpose()
+        match first(self, "Max-Forwards", |h| matches!(h, Header::MaxForwards(_))) {
+            Ok(value) => parse_max_forwards(value).map(Some),
+            Err(_) => Ok(None),
+        }
     }
 
     fn contacts(&self) -> Result<Vec<NameAddr>, AccessError> {
@@ -245,11 +212,13 @@ impl<T: HasHeaders> MessageExt for T {
     }
 
     fn content_type(&self) -> Option<&str> {
-        self.headers().iter().find_map(|h| match h {
-            Header::ContentType(v) => Some(v.value()),
-            _ => None,
-        })
+        first(self, "Content-Type", |h| matches!(h, Header::ContentType(_))).ok()
     }
+}
+
+/// The value of the first header `is` picks, or `Missing(name)`.
+fn first<'a, T: HasHeaders>(msg: &'a T, name: &'static str, is: fn(&Header) -> bool) -> Result<&'a str, AccessError> {
+    msg.headers().iter().find(|h| is(h)).map(|h| name_value(h).1).ok_or(AccessError::Missing(name))
 }
 
 fn name_addrs<'a, T: HasHeaders>(

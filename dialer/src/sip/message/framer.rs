@@ -44,6 +44,13 @@ pub struct StreamFramer {
     buf: Vec<u8>,
     /// Bytes before `start` were handed out already.
     start: usize,
+    /// Bytes of the current message already searched for the end of its header section, so a
+    /// message arriving a few bytes at a time is scanned once, not once per read.
+    scanned: usize,
+    /// The current message's total size, once its header section is complete.
+    size: Option<usize>,
+    /// The current message's start line has arrived and looks like SIP.
+    start_line_ok: bool,
     max_message_size: usize,
 }
 
@@ -56,7 +63,7 @@ impl Default for StreamFramer {
 impl StreamFramer {
     /// A framer that refuses messages larger than `max_message_size` bytes.
     pub fn new(max_message_size: usize) -> Self {
-        StreamFramer { buf: Vec::new(), start: 0, max_message_size }
+        StreamFramer { buf: Vec::new(), start: 0, scanned: 0, size: None, start_line_ok: false, max_message_size }
     }
 
     /// Appends bytes read from the stream.
@@ -75,39 +82,63 @@ impl StreamFramer {
 
     /// The next complete message, `Ok(None)` while it is still partial.
     pub fn pop(&mut self) -> Result<Option<Vec<u8>>, FrameError> {
-        // Keep-alives: any run of CR and LF between messages.
-        while matches!(self.buf.get(self.start), Some(b'\r' | b'\n')) {
-            self.start += 1;
+        let size = match self.size {
+            Some(size) => size,
+            None => match self.read_head()? {
+                Some(size) => size,
+                None => return Ok(None),
+            },
+        };
+        if self.buffered() < size {
+            return Ok(None);
+        }
+        let message = self.buf[self.start..self.start + size].to_vec();
+        self.start += size;
+        self.scanned = 0;
+        self.size = None;
+        self.start_line_ok = false;
+        Ok(Some(message))
+    }
+
+    /// Looks for the end of the current message's header section and, once it is there, works
+    /// out the message's size from Content-Length.
+    fn read_head(&mut self) -> Result<Option<usize>, FrameError> {
+        if self.scanned == 0 {
+            // Keep-alives: any run of CR and LF between messages.
+            while matches!(self.buf.get(self.start), Some(b'\r' | b'\n')) {
+                self.start += 1;
+            }
         }
         let data = &self.buf[self.start..];
         if data.is_empty() {
             return Ok(None);
         }
-        if let Some(eol) = memchr::memchr(b'\n', data).filter(|&i| i > 0 && data[i - 1] == b'\r').map(|i| i - 1) {
-            if !is_start_line(&data[..eol]) {
-                return Err(FrameError::Garbage);
+        if !self.start_line_ok {
+            match memchr::memchr(b'\n', &data[self.scanned..]).map(|i| i + self.scanned) {
+                // A complete start line: CRLF-terminated and of SIP's shape.
+                Some(i) if i > 0 && data[i - 1] == b'\r' && is_start_line(&data[..i - 1]) => self.start_line_ok = true,
+                // A bare LF, or a line that is not a SIP start line.
+                Some(_) => return Err(FrameError::Garbage),
+                // Still arriving: printable so far.
+                None if data[self.scanned..].iter().all(|&b| b == b'\r' || (b' '..0x7f).contains(&b)) => {}
+                None => return Err(FrameError::Garbage),
             }
-        } else if data.len() > 2 && !could_start_a_message(data) {
-            return Err(FrameError::Garbage);
         }
-        let Some(head_end) = head_end(data) else {
+        // Resume the search a few bytes back, in case CRLF CRLF straddles two reads.
+        let from = self.scanned.saturating_sub(3);
+        let Some(head_end) = head_end(&data[from..]).map(|i| i + from) else {
+            self.scanned = data.len();
             if data.len() > self.max_message_size {
                 return Err(FrameError::TooLarge { size: data.len(), max: self.max_message_size });
             }
             return Ok(None);
         };
-        let head_len = head_end + 4;
-        let body_len = content_length(&data[..head_end])?;
-        let size = head_len + body_len;
+        let size = head_end + 4 + content_length(&data[..head_end])?;
         if size > self.max_message_size {
             return Err(FrameError::TooLarge { size, max: self.max_message_size });
         }
-        if data.len() < size {
-            return Ok(None);
-        }
-        let message = data[..size].to_vec();
-        self.start += size;
-        Ok(Some(message))
+        self.size = Some(size);
+        Ok(Some(size))
     }
 }
 
@@ -115,12 +146,6 @@ impl StreamFramer {
 fn is_start_line(line: &[u8]) -> bool {
     let version_at = |s: &[u8]| s.len() >= 7 && s.starts_with(b"SIP/") && s[4].is_ascii_digit();
     version_at(line) || line.len() >= 8 && version_at(&line[line.len() - 7..]) && line[line.len() - 8] == b' '
-}
-
-/// Whether a start line still being received can become a valid one (a method token or `SIP/`).
-fn could_start_a_message(data: &[u8]) -> bool {
-    let first_line = data.split(|&b| b == b'\r').next().unwrap_or(data);
-    first_line.iter().all(|&b| (b' '..0x7f).contains(&b))
 }
 
 /// The Content-Length of a header section (found under its full or compact name, unfolded).
@@ -164,6 +189,25 @@ mod tests {
         }
         assert_eq!(f.pop().unwrap().as_deref(), Some(OPTIONS));
         assert_eq!(f.pop(), Ok(None));
+        assert_eq!(f.buffered(), 0);
+    }
+
+    #[test]
+    fn byte_by_byte_arrival_frames_every_message() {
+        let mut stream = Vec::new();
+        for _ in 0..3 {
+            stream.extend_from_slice(b"\r\n\r\n");
+            stream.extend_from_slice(OPTIONS);
+        }
+        let mut f = StreamFramer::default();
+        let mut frames = Vec::new();
+        for &b in &stream {
+            f.push(&[b]);
+            while let Some(frame) = f.pop().unwrap() {
+                frames.push(frame);
+            }
+        }
+        assert_eq!(frames, vec![OPTIONS.to_vec(); 3]);
         assert_eq!(f.buffered(), 0);
     }
 

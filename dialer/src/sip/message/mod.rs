@@ -20,12 +20,18 @@
 //! connection. Read headers with [`MessageExt`]; answer with [`response_to`], start requests with
 //! [`request`] ([`ack_for_failure`], [`cancel_for`] for the derived ones), and write with
 //! [`serialize`].
+//!
+//! Limits of rsip's model that remain: a request with an extension method cannot be an
+//! `rsip::Request` (see above); the reason phrase of a status code rsip names (`200`, `486` …) is
+//! not kept (codes it does not name keep theirs); a URI's `transport` parameter is held as rsip's
+//! `Transport` and written upper-case (`transport=udp` comes back `transport=UDP`, equivalent per
+//! RFC 3261 §19.1.4); URI headers (`?…`) are not held in `rsip::Uri` (see [`ParsedUri`]).
 
 mod access;
 mod build;
 mod framer;
 mod headers;
-mod lex;
+pub(crate) mod lex;
 mod name_addr;
 mod parse;
 mod uri;

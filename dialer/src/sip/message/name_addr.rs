@@ -15,7 +15,7 @@ pub struct NameAddr {
     /// The display name, unquoted and unescaped (`"J Rosenberg \\\""` reads `J Rosenberg \"`);
     /// `None` when there is none.
     pub display_name: Option<String>,
-    /// The URI (see [`super::uri`] for how rsip's struct holds `tel:` and other schemes).
+    /// The URI (see [`super::parse_uri`] for how rsip's struct holds `tel:` and other schemes).
     pub uri: Uri,
     /// The URI's `?headers` part, verbatim, if it had one (only allowed inside `<…>`).
     pub uri_headers: Option<String>,
@@ -88,14 +88,14 @@ pub fn parse_name_addr(value: &str) -> Result<NameAddr, NameAddrError> {
     } else {
         // addr-spec: the URI ends at white space or at the first ';' (which starts header
         // parameters: a URI in this form cannot carry its own).
-        let uri = cur.take_while(|b| !is_wsp(b) && b != b';' && b.is_ascii()).to_owned();
+        let uri = cur.take_while(|b| !is_wsp(b) && b != b';' && b.is_ascii());
         if uri.is_empty() {
             return Err(NameAddrError::Empty);
         }
         (None, uri)
     };
-    let parsed = parse_uri(&uri_text)?;
-    if parsed.headers.is_some() && !value[..value.len() - cur.rest().len()].ends_with('>') {
+    let parsed = parse_uri(uri_text)?;
+    if parsed.headers.is_some() && !value[..cur.pos].ends_with('>') {
         return Err(NameAddrError::HeadersNeedBrackets);
     }
     let params = cur.params().ok_or(NameAddrError::BadParams)?;
@@ -108,7 +108,7 @@ pub fn parse_name_addr_list(value: &str) -> Result<Vec<NameAddr>, NameAddrError>
 }
 
 /// Consumes `<uri>` at the cursor and returns the URI text.
-fn bracketed(cur: &mut Cursor<'_>) -> Result<String, NameAddrError> {
+fn bracketed<'a>(cur: &mut Cursor<'a>) -> Result<&'a str, NameAddrError> {
     let rest = cur.rest();
     let close = pos(rest, b'>').ok_or(NameAddrError::BadBrackets)?;
     let inner = &rest[1..close];
@@ -116,7 +116,7 @@ fn bracketed(cur: &mut Cursor<'_>) -> Result<String, NameAddrError> {
         return Err(NameAddrError::BadBrackets);
     }
     cur.pos += close + 1;
-    Ok(inner.to_owned())
+    Ok(inner)
 }
 
 /// `a   b` → `a b`: LWS between the tokens of an unquoted display name is one space.

@@ -111,17 +111,17 @@ pub fn parse(bytes: &[u8]) -> Result<SipMessage, ParseError> {
     // `crlf_lines` always yields at least one line.
     let start_line = crlf_lines(head).next().unwrap_or(head);
     let header_text = head[start_line.len()..].strip_prefix("\r\n").unwrap_or("");
+    let start = parse_start_line(start_line)?;
     let headers = split_headers(header_text)?;
     let body = body_of(&headers, rest)?;
-    let start = parse_start_line(start_line)?;
     match start {
         StartLine::Request { method, uri } => {
-            validate(&headers, Some(method.as_str()))?;
+            validate(&headers, Some(method))?;
             let parsed = parse_uri(uri).map_err(ParseError::BadRequestUri)?;
             if parsed.headers.is_some() {
                 return Err(ParseError::HeadersInRequestUri);
             }
-            let method = method_from_token(&method).ok_or(ParseError::UnknownMethod(method))?;
+            let method = method_from_token(method).ok_or_else(|| ParseError::UnknownMethod(method.to_owned()))?;
             let headers = Headers::from(headers);
             Ok(SipMessage::Request(Request { method, uri: parsed.uri, version: Version::V2, headers, body }))
         }
@@ -214,7 +214,7 @@ fn crlf_lines(text: &str) -> impl Iterator<Item = &str> {
 }
 
 enum StartLine<'a> {
-    Request { method: String, uri: &'a str },
+    Request { method: &'a str, uri: &'a str },
     Response { code: u16, reason: &'a str },
 }
 
@@ -246,7 +246,7 @@ fn parse_start_line(line: &str) -> Result<StartLine<'_>, ParseError> {
         return Err(ParseError::BadStartLine);
     }
     check_version(version)?;
-    Ok(StartLine::Request { method: method.to_owned(), uri })
+    Ok(StartLine::Request { method, uri })
 }
 
 fn check_version(version: &str) -> Result<(), ParseError> {

@@ -150,7 +150,13 @@ pub(crate) fn parse_hostport(s: &str) -> Result<HostWithPort, UriError> {
         if !valid {
             return Err(UriError::BadHost);
         }
-        (Host::from(name), port)
+        // Only a name starting with a digit can be an IPv4 address; skip the attempt otherwise.
+        let host = if name.as_bytes().first().is_some_and(u8::is_ascii_digit) {
+            Host::from(name)
+        } else {
+            Host::Domain(Domain::new(name))
+        };
+        (host, port)
     };
     let port = match port {
         Some(p) => Some(Port::from(parse_port(p)?)),

@@ -7,7 +7,7 @@
 use rsip::Host;
 
 use super::lex::{Cursor, find_param, is_token_byte, is_wsp, split_list};
-use super::uri::{UriError, parse_hostport};
+use super::uri::{UriError, parse_hostport, parse_port};
 
 /// One Via value (a header line may hold several, comma-separated).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,21 +102,15 @@ pub fn parse_via(value: &str) -> Result<Via, ViaError> {
         cur.take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'));
     }
     let host = &cur.s[start..cur.pos];
-    let mut hostport = host.to_owned();
-    if cur.eat(b':') {
+    let port = if cur.eat(b':') {
         cur.skip_wsp();
-        hostport.push(':');
-        hostport.push_str(cur.take_while(|b| b.is_ascii_digit()));
-    }
-    let hp = parse_hostport(&hostport)?;
+        Some(parse_port(cur.take_while(|b| b.is_ascii_digit()))?)
+    } else {
+        None
+    };
+    let hp = parse_hostport(host)?;
     let params = cur.params().ok_or(ViaError::BadParams)?;
-    Ok(Via {
-        protocol: format!("{name}/{version}"),
-        transport: transport.to_owned(),
-        host: hp.host,
-        port: hp.port.map(|p| *p.value()),
-        params,
-    })
+    Ok(Via { protocol: format!("{name}/{version}"), transport: transport.to_owned(), host: hp.host, port, params })
 }
 
 #[cfg(test)]
