@@ -39,16 +39,45 @@ pub(crate) fn top_via(headers: &Headers) -> Result<TopVia, MessageError> {
     if let Some(via) = plain_via(value) {
         return via;
     }
-    let via = rsip::headers::Via::new(value).typed().map_err(|e| malformed("Via", value, e))?;
-    let branch = via.branch().ok_or(MessageError::NoBranch)?;
-    if branch.value().is_empty() {
-        return Err(MessageError::NoBranch);
+    let (via, sent_by, transport) = parsed_via(value)?;
+    match via.branch() {
+        Some(branch) if !branch.is_empty() => Ok(TopVia { branch: branch.into(), sent_by: sent_by.into(), transport }),
+        _ => Err(MessageError::NoBranch),
     }
-    Ok(TopVia {
-        branch: CompactString::from(branch.value()),
-        sent_by: CompactString::from(via.uri.host_with_port.to_string()),
-        transport: via.transport,
-    })
+}
+
+/// A Via value through the message layer's parser, which takes every spelling RFC 3261 allows
+/// (white space around the slashes, IPv6 sent-by, parameters with colons).
+fn parsed_via(value: &str) -> Result<(crate::sip::message::Via, String, Transport), MessageError> {
+    let via = crate::sip::message::parse_via(value).map_err(|e| MessageError::Malformed {
+        header: "Via",
+        value: value.chars().take(200).collect(),
+        reason: e.to_string(),
+    })?;
+    let transport = match via.transport.to_ascii_uppercase().as_str() {
+        "TCP" => Transport::Tcp,
+        "TLS" => Transport::Tls,
+        "WS" => Transport::Ws,
+        "WSS" => Transport::Wss,
+        _ => Transport::Udp,
+    };
+    let sent_by = match via.port {
+        Some(port) => format!("{}:{port}", via.host),
+        None => via.host.to_string(),
+    };
+    Ok((via, sent_by, transport))
+}
+
+/// The matching key of a request from an RFC 2543 element, whose top Via has no branch
+/// (RFC 3261 §17.2.3 asks servers to still match those): a branch made of the Call-ID, the CSeq
+/// number and the From tag, which an INVITE, its retransmissions and the ACK of its failure
+/// share, with the Via's sent-by and transport.
+pub(crate) fn rfc2543_via(headers: &Headers) -> Result<TopVia, MessageError> {
+    let (_, sent_by, transport) = parsed_via(top_via_value(headers)?)?;
+    let (seq, _) = cseq(headers)?;
+    let tag = from_tag(headers)?.unwrap_or_default();
+    let branch = format!("rfc2543:{}:{seq}:{tag}", call_id(headers)?);
+    Ok(TopVia { branch: branch.into(), sent_by: sent_by.into(), transport })
 }
 
 /// The top Via read directly, or `None` when it is not of the plain shape (then rsip reads it).
@@ -311,16 +340,16 @@ mod tests {
     }
 
     #[test]
-    fn other_vias_go_through_rsip_or_are_refused() {
-        // A lower-case transport: rsip's reading.
+    fn other_vias_go_through_the_message_layers_parser_or_are_refused() {
+        // A lower-case transport.
         let lower = "SIP/2.0/udp 192.0.2.1:5060;branch=z9hG4bKx";
         assert!(plain_via(lower).is_none());
         assert_eq!(via(lower).unwrap().branch, "z9hG4bKx");
-        // Space before a parameter: rsip 0.4 loses the parameters (the message layer is to
-        // normalise such headers); at least it is an error, not a wrong match.
-        let spaced = "SIP/2.0/UDP 192.0.2.1:5060 ;branch=z9hG4bKx";
+        // White space RFC 3261 allows (RFC 4475's wsinv): read whole, not lost as rsip 0.4 did.
+        let spaced = "SIP  /   2.0  / UDP    192.0.2.1:5060 ;branch=z9hG4bKx";
         assert!(plain_via(spaced).is_none());
-        assert_eq!(via(spaced), Err(MessageError::NoBranch));
+        let read = via(spaced).unwrap();
+        assert_eq!((read.branch.as_str(), read.sent_by.as_str()), ("z9hG4bKx", "192.0.2.1:5060"));
         assert_eq!(via("SIP/2.0/UDP 192.0.2.1:5060;rport"), Err(MessageError::NoBranch));
         assert_eq!(via("SIP/2.0/UDP 192.0.2.1:5060;branch="), Err(MessageError::NoBranch));
         assert!(via("garbage").is_err());

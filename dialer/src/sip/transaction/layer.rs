@@ -3,13 +3,13 @@
 
 use super::client_invite::ClientInvite;
 use super::client_non_invite::ClientNonInvite;
-use super::headers::{self, InviteStub, TopVia, ack_key, bytes_of, cseq, top_via};
+use super::headers::{self, InviteStub, TopVia, ack_key, bytes_of, cseq, rfc2543_via, top_via};
 use super::server_invite::ServerInvite;
 use super::server_non_invite::ServerNonInvite;
 use super::timers::{Deadlines, Entry, Slot, TimerQueue};
 use super::{
-    AckError, CancelError, Config, Event, Input, Kind, Output, Peer, ReceiveError, SendRequestError, SendResponseError,
-    State, Stats, Time, Timer, TransactionKey, Transmit,
+    AckError, CancelError, Config, Event, Input, Kind, MessageError, Output, Peer, ReceiveError, SendRequestError,
+    SendResponseError, State, Stats, Time, Timer, TransactionKey, Transmit,
 };
 use compact_str::{CompactString, format_compact};
 use rsip::{Header, Method, Request, Response, SipMessage, StatusCode};
@@ -316,7 +316,10 @@ impl TransactionLayer {
     }
 
     fn receive_request(&mut self, request: Request, peer: Peer) -> Result<(), ReceiveError> {
-        let via = top_via(&request.headers)?;
+        let via = match top_via(&request.headers) {
+            Err(MessageError::NoBranch) => rfc2543_via(&request.headers)?,
+            via => via?,
+        };
         let (_, cseq_method) = cseq(&request.headers)?;
         let method = request.method;
         if method != cseq_method {
