@@ -82,7 +82,15 @@ impl Person {
     /// The person `draw` describes, invited at `now`, whose greeting (if they answer) lasts
     /// `greeting_ms` (to its last word, or a machine's beep).
     pub fn new(draw: CalleeDraw, greeting_ms: u64, limits: Limits, now: Time) -> Person {
-        Person { draw, greeting_ms, limits, invited: now, stage: Stage::Invited { rang: false }, voiced_run: 0, heard: false }
+        Person {
+            draw,
+            greeting_ms,
+            limits,
+            invited: now,
+            stage: Stage::Invited { rang: false },
+            voiced_run: 0,
+            heard: false,
+        }
     }
 
     /// What the scenario drew.
@@ -155,7 +163,7 @@ impl Person {
                 CalleeKind::Human | CalleeKind::Machine
                     if self.draw.after_ms.is_some_and(|a| a <= self.limits.max_ring_ms) =>
                 {
-                    self.stage = Stage::Answered { at: due };
+                    self.stage = Stage::Answered { at: now };
                     return Some(Action::Answer);
                 }
                 _ => Action::RangOut,
@@ -251,7 +259,10 @@ mod tests {
     fn a_person_who_hears_no_one_hangs_up_after_greeting_and_patience() {
         let mut p = Person::new(draw(CalleeKind::Human, Some(5_000), Some(3_000)), 1_200, Limits::default(), T0);
         let got = run(&mut p, Time::from_secs(100));
-        assert_eq!(got, vec![(1_000, Action::Ring), (6_000, Action::Answer), (10_200, Action::HangUp(HangUpReason::Patience))]);
+        assert_eq!(
+            got,
+            vec![(1_000, Action::Ring), (6_000, Action::Answer), (10_200, Action::HangUp(HangUpReason::Patience))]
+        );
     }
 
     #[test]

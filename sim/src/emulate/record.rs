@@ -164,7 +164,14 @@ mod tests {
         };
         let mut s = Summary::default();
         s.add(&row);
-        s.add(&CallRecord { kind: "busy", hangup_by: "none", rtp_sent: 0, rtp_received: 0, rtp_lost: 0, ..row.clone() });
+        s.add(&CallRecord {
+            kind: "busy",
+            hangup_by: "none",
+            rtp_sent: 0,
+            rtp_received: 0,
+            rtp_lost: 0,
+            ..row.clone()
+        });
         s.responses.insert(200, 1);
         let mut text = Vec::new();
         s.write_text(&mut text).unwrap();

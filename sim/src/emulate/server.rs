@@ -129,9 +129,7 @@ pub async fn run<W: Write>(
     loop {
         let now = Instant::now();
         if drain_until.is_none()
-            && (signalled
-                || end_at.is_some_and(|e| now >= e)
-                || config.calls.is_some_and(|n| uas.summary.ended() >= n))
+            && (signalled || end_at.is_some_and(|e| now >= e) || config.calls.is_some_and(|n| uas.summary.ended() >= n))
         {
             drain_until = Some(now + config.drain);
             uas.stop_all(&mut ep);
@@ -440,7 +438,13 @@ impl<'c, W: Write> Uas<'c, W> {
         self.advance(ep, idx);
     }
 
-    fn on_cancel(&mut self, ep: &mut UdpEndpoint, key: TransactionKey, cancel: &Request, cancels: Option<TransactionKey>) {
+    fn on_cancel(
+        &mut self,
+        ep: &mut UdpEndpoint,
+        key: TransactionKey,
+        cancel: &Request,
+        cancels: Option<TransactionKey>,
+    ) {
         let idx = cancels.and_then(|k| self.by_key.get(&k).copied());
         let Some(idx) = idx.filter(|i| self.calls.contains_key(i)) else {
             return self.reply(ep, key, cancel, 481, None);
@@ -472,6 +476,14 @@ impl<'c, W: Write> Uas<'c, W> {
         match request.method {
             Method::Bye => {
                 self.reply(ep, key, &request, 200, None);
+                // A BYE in the early dialog ends the INVITE too (§15.1.2).
+                if let Some(call) = self.calls.get_mut(&idx)
+                    && let (Some(invite), Some(invite_key)) = (call.invite.take(), call.invite_key)
+                {
+                    call.final_code = Some(487);
+                    let tag = call.tag.clone();
+                    self.reply(ep, invite_key, &invite, 487, Some(&tag));
+                }
                 self.finish(idx, HangUpBy::Caller);
             }
             Method::Invite => self.on_reinvite(ep, key, idx, request),
@@ -516,6 +528,8 @@ impl<'c, W: Write> Uas<'c, W> {
             self.with_sdp(&mut response, body);
         }
         self.respond(ep, key, response);
+        let now = self.now();
+        self.wake_media(now);
     }
 
     fn on_ack(&mut self, ack: &Request) {
@@ -529,11 +543,18 @@ impl<'c, W: Write> Uas<'c, W> {
             media.payload_type = n.payload_type;
             media.remote = n.remote;
             media.sending = n.direction.sends() && call.bye_key.is_none();
-            media.sender = RtpSender::new(n.codec, call.greeting_seed, now)
-                .with_payload_type(n.payload_type);
+            media.sender = RtpSender::new(n.codec, call.greeting_seed, now).with_payload_type(n.payload_type);
             if let Some(r) = n.remote {
                 self.by_rtp.insert(r, idx);
             }
+            self.wake_media(now);
+        }
+    }
+
+    /// Makes sure the 20 ms media tick runs.
+    fn wake_media(&mut self, now: Time) {
+        if self.next_frame.is_none() {
+            self.next_frame = Some(self.at(now));
         }
     }
 
@@ -553,6 +574,12 @@ impl<'c, W: Write> Uas<'c, W> {
     }
 
     fn set_timer(&mut self, idx: u32) {
+        // Timers of ended calls wait in the heap until due (up to the longest call): drop them
+        // when they outnumber the live ones, so memory follows the calls in progress.
+        if self.timers.len() > 2 * self.calls.len() + 1024 {
+            let calls = &self.calls;
+            self.timers.retain(|Reverse((_, i, g))| calls.get(i).is_some_and(|c| c.timer_gen == *g));
+        }
         let Some(call) = self.calls.get_mut(&idx) else { return };
         call.timer_gen = call.timer_gen.wrapping_add(1);
         if let Some(t) = call.person.poll_timeout() {
@@ -658,9 +685,7 @@ impl<'c, W: Write> Uas<'c, W> {
         let mut response = response_to(&invite, 200, None, Some(&tag));
         self.with_sdp(&mut response, body);
         self.respond(ep, key, response);
-        if self.next_frame.is_none() {
-            self.next_frame = Some(self.at(now));
-        }
+        self.wake_media(now);
     }
 
     /// Sends our BYE (through the dialog's route set) and waits for its response.
