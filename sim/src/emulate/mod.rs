@@ -24,3 +24,6 @@
 pub mod person;
 pub mod record;
 pub mod server;
+
+#[cfg(test)]
+mod tests;
