@@ -1,6 +1,7 @@
 //! `dialer`: the command line of dialkit. A thin layer: parse, validate into a config, call one
 //! library function, print. The work lives in the `dialer`, `sim` and `reports` crates.
 
+mod callee;
 mod check;
 mod load;
 mod progress;
@@ -29,6 +30,7 @@ const EXIT_BAD_INPUT: u8 = 2;
   dialer sweep scenarios/reference-ratio2.toml --vary pacing.ratio=1..3:0.25 --replications 10 --out out/sweep
   dialer check scenarios/
   dialer load sip:load@127.0.0.1:5060 --rate 100 --calls 1000 --out out/load
+  dialer callee --listen 127.0.0.1:5080 --scenario scenarios/reference-ratio2.toml --out out/callee
 
 Exit codes: 0 ok, 1 a checked bound failed, 2 bad input or usage."
 )]
@@ -47,6 +49,8 @@ enum Command {
     Check(check::Args),
     /// Load-test a SIP server with synthetic calls (a SIPp-like generator); exit 1 if calls failed.
     Load(Box<load::Args>),
+    /// Answer SIP calls as a scenario's population would: busy, no answer, people, machines.
+    Callee(Box<callee::Args>),
 }
 
 fn main() -> ExitCode {
@@ -56,6 +60,7 @@ fn main() -> ExitCode {
         Command::Sweep(args) => args.exec().map(|()| EXIT_OK),
         Command::Check(args) => args.exec().map(|passed| if passed { EXIT_OK } else { EXIT_FAILED }),
         Command::Load(args) => args.exec().map(|clean| if clean { EXIT_OK } else { EXIT_FAILED }),
+        Command::Callee(args) => args.exec().map(|()| EXIT_OK),
     };
     match result {
         Ok(code) => ExitCode::from(code),

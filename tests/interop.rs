@@ -7,18 +7,16 @@
 //! cargo test --features interop --test interop -- --test-threads=1
 //! ```
 //!
-//! Today these tests prove the peers' configurations with SIPp alone, so the tests of dialkit's
-//! own tools start from known-good peers. Every load is bounded in calls and in time.
-//!
-//! Planned, once `dialer load` and `dialer callee` exist (each with zero failed calls, and the
-//! load's `load.json` counts checked against the peer's own statistics):
-//! - `dialer load` → kamailio `Proxy` → `dialer callee`: a few hundred calls at tens of calls per
-//!   second; ACK and BYE follow the Record-Route through kamailio.
-//! - `dialer load` → `Baresip`: a few calls at 2 calls/s, answered with RTP both ways.
+//! First the peers' configurations are proven with SIPp alone, so the tests of dialkit's own tools
+//! start from known-good peers. Then, each with zero failed calls and our counts checked against
+//! the peer's own (every load bounded in calls and in time):
+//! - `dialer load` → `Sipp::uas`, over UDP and over TCP;
 //! - `dialer load` with digest credentials → kamailio `Auth` → SIPp uas: every INVITE challenged
-//!   (407) and answered once; a wrong password fails every call without retrying forever.
-//! - `sipp -sn uac` (`Sipp::uac`) → `dialer callee`: SIPp's view of our answering side.
-//! - `dialer load` → `Sipp::uas`: our load generator's counts against SIPp's.
+//!   (407) and answered once; a wrong password fails every call without retrying forever;
+//! - `dialer load --media` → `Baresip`: answered, with RTP both ways;
+//! - `sipp -sn uac` (`Sipp::uac`) → `dialer callee` (`tests/interop/callee-all-human.toml`);
+//! - `dialer load` → kamailio `Proxy` → `dialer callee`: ACK and BYE follow the Record-Route
+//!   through kamailio, the callee's own BYE too.
 
 #![cfg(feature = "interop")]
 
@@ -235,4 +233,140 @@ fn dialer_load_calls_baresip() {
     assert!((500..=620).contains(&sent), "sent {sent}\n{json:#}");
     assert!(received >= 400, "baresip's audio came back: {received}\n{json:#}");
     assert!(count(&json, "/media/packets_lost") * 100 <= received, "under 1% lost on loopback\n{json:#}");
+}
+
+// --- dialer callee ---
+
+/// A `dialer callee` started on a known loopback port, killed on drop if it has not stopped.
+struct CalleeProcess {
+    child: std::process::Child,
+    addr: std::net::SocketAddr,
+    out: tempfile::TempDir,
+}
+
+impl CalleeProcess {
+    /// Starts `dialer callee` with `scenario` (and `args`), bounded by `--calls` and 90 s, and
+    /// waits for its "listening" line.
+    fn start(scenario: &std::path::Path, calls: u64, args: &[&str]) -> CalleeProcess {
+        use std::io::BufRead;
+        let out = tempfile::tempdir().unwrap();
+        let addr: std::net::SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_dialer"))
+            .args(["callee", "--duration", "90s", "--listen", &addr.to_string(), "--calls", &calls.to_string()])
+            .arg("--scenario")
+            .arg(scenario)
+            .arg("--out")
+            .arg(out.path())
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("the dialer binary runs");
+        let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+        let first = lines.next().and_then(Result::ok).unwrap_or_default();
+        assert!(first.contains("listening on"), "dialer callee did not start: {first:?}");
+        CalleeProcess { child, addr, out }
+    }
+
+    /// Waits (at most 60 s) for the callee to stop by itself; its summary and calls.csv rows
+    /// as (kind, final_code, hangup_by).
+    fn finish(mut self) -> (String, Vec<(String, String, String)>) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        while self.child.try_wait().unwrap().is_none() {
+            assert!(std::time::Instant::now() < deadline, "dialer callee did not stop");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let mut summary = String::new();
+        std::io::Read::read_to_string(&mut self.child.stdout.take().unwrap(), &mut summary).unwrap();
+        let mut reader = csv::Reader::from_path(self.out.path().join("calls.csv")).unwrap();
+        let h = reader.headers().unwrap().clone();
+        let col = |name: &str| h.iter().position(|c| c == name).unwrap();
+        let (kind, code, by) = (col("kind"), col("final_code"), col("hangup_by"));
+        let rows = reader
+            .records()
+            .map(|r| {
+                let r = r.unwrap();
+                (r[kind].to_owned(), r[code].to_owned(), r[by].to_owned())
+            })
+            .collect();
+        (summary, rows)
+    }
+}
+
+impl Drop for CalleeProcess {
+    fn drop(&mut self) {
+        if self.child.try_wait().ok().flatten().is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+fn callee_all_human() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/callee-all-human.toml")
+}
+
+/// Runs `dialer load --json` against `target`; its load.json.
+fn callee_caller(target: &str, args: &[&str]) -> serde_json::Value {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_dialer"))
+        .args(["load", target, "--json"])
+        .args(args)
+        .output()
+        .expect("the dialer binary runs");
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("load.json: {e}\n{}", String::from_utf8_lossy(&out.stderr)))
+}
+
+fn json_u64(json: &serde_json::Value, pointer: &str) -> u64 {
+    json.pointer(pointer).and_then(serde_json::Value::as_u64).unwrap_or(0)
+}
+
+#[test]
+fn sipp_calls_dialer_callee() {
+    let calls = 200;
+    let callee = CalleeProcess::start(&callee_all_human(), calls, &[]);
+    let caller = Sipp::uac(callee.addr, 50.0, calls).unwrap();
+    assert_all_succeeded(&caller, calls);
+    let (summary, rows) = callee.finish();
+    assert_eq!(rows.len() as u64, calls, "{summary}");
+    assert!(
+        rows.iter().all(|(kind, code, by)| kind == "human" && code == "200" && by == "caller"),
+        "every call answered and ended by SIPp's BYE\n{summary}"
+    );
+}
+
+#[test]
+fn dialer_load_calls_dialer_callee_through_the_proxy() {
+    let calls = 300;
+    let callee = CalleeProcess::start(&callee_all_human(), calls, &[]);
+    let kamailio = Kamailio::start(KamailioMode::Proxy, free_port(), callee.addr).unwrap();
+    let target = format!("sip:callee@{}", kamailio.addr());
+    let report = callee_caller(&target, &["--rate", "30", "--calls", "300", "--hold", "1s"]);
+    assert_eq!(json_u64(&report, "/calls/answered"), calls, "{report}");
+    assert_eq!(json_u64(&report, "/calls/failed"), 0, "{report}");
+    assert_eq!(json_u64(&report, "/calls/timed_out"), 0, "{report}");
+    let (summary, rows) = callee.finish();
+    assert_eq!(rows.len() as u64, calls, "{summary}");
+    // Every BYE came back to the callee along kamailio's Record-Route.
+    assert!(rows.iter().all(|(_, code, by)| code == "200" && by == "caller"), "{summary}");
+}
+
+#[test]
+fn dialer_callee_hangs_up_through_the_proxy() {
+    let calls = 20;
+    // People with no patience at all hang up right after their greeting: our BYE follows the
+    // Record-Route through kamailio back to the caller.
+    let callee = CalleeProcess::start(
+        &callee_all_human(),
+        calls,
+        &["--set", "population.patience={ dist = \"const\", value = \"0s\" }"],
+    );
+    let kamailio = Kamailio::start(KamailioMode::Proxy, free_port(), callee.addr).unwrap();
+    let target = format!("sip:callee@{}", kamailio.addr());
+    let report = callee_caller(&target, &["--rate", "10", "--calls", "20", "--hold", "30s", "--drain", "40s"]);
+    assert_eq!(json_u64(&report, "/calls/answered"), calls, "{report}");
+    assert_eq!(json_u64(&report, "/calls/remote_hangups"), calls, "{report}");
+    assert_eq!(json_u64(&report, "/calls/failed"), 0, "{report}");
+    let (summary, rows) = callee.finish();
+    assert!(rows.iter().all(|(_, code, by)| code == "200" && by == "callee"), "{summary}");
 }

@@ -11,6 +11,7 @@ pub mod batch;
 pub mod callee;
 pub mod check;
 pub mod dist;
+pub mod emulate;
 pub mod engine;
 pub mod load;
 pub mod queue;

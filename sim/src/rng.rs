@@ -40,6 +40,8 @@ pub enum Purpose {
     InboundPatience,
     /// An inbound conversation's length.
     InboundTalk,
+    /// The emulated callee's greeting audio and RTP stream (`dialer callee`).
+    Greeting,
 }
 
 /// A fast, portable generator for one stream (PCG-64 MCG: 128-bit state, 64-bit output).
@@ -60,7 +62,7 @@ pub struct Streams {
 }
 
 /// One more than the largest [`Purpose`] value.
-const PURPOSES: usize = Purpose::InboundTalk as usize + 1;
+const PURPOSES: usize = Purpose::Greeting as usize + 1;
 
 impl Streams {
     /// The streams of `seed`.
@@ -139,6 +141,7 @@ mod tests {
             Purpose::Arrivals,
             Purpose::InboundPatience,
             Purpose::InboundTalk,
+            Purpose::Greeting,
         ];
         for seed in [0, 42, u64::MAX] {
             let streams = Streams::new(seed);

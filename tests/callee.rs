@@ -1,0 +1,235 @@
+//! `dialer callee` on loopback, called by our own `dialer load`: each population answers as the
+//! scenario says, and the callee's records agree with the caller's report. Every run is bounded
+//! (`--calls`, `--duration`) and lasts seconds.
+
+#[path = "support/cli.rs"]
+#[allow(dead_code, reason = "shared with the other tests; this one runs no scenario of the library")]
+mod cli;
+
+use sim::callee::draw_callee;
+use sim::rng::Streams;
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A scenario with this `[population]` body (plus what every scenario needs).
+fn scenario(dir: &Path, population: &str) -> PathBuf {
+    let path = dir.join("callee.toml");
+    let text = format!(
+        "duration = \"1h\"\nseed = 11\n[agents]\ncount = 1\ntalk = {{ dist = \"const\", value = \"10s\" }}\n\
+         wrap = {{ dist = \"const\", value = \"0s\" }}\n[population]\n{population}\n[pacing]\nmode = \"ratio\"\nratio = 1.0\n"
+    );
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// A running `dialer callee` and where it listens.
+struct Callee {
+    child: Child,
+    addr: String,
+    out: PathBuf,
+}
+
+impl Callee {
+    /// Starts the callee on a free loopback port, writing to `dir/out`, bounded by `--calls` and
+    /// a 30 s `--duration`.
+    fn start(dir: &Path, scenario: &Path, calls: u64, extra: &[&str]) -> Callee {
+        let out = dir.join("out");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_dialer"))
+            .args(["callee", "--listen", "127.0.0.1:0", "--duration", "30s", "--calls"])
+            .arg(calls.to_string())
+            .arg("--scenario")
+            .arg(scenario)
+            .arg("--out")
+            .arg(&out)
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the dialer binary runs");
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let first = lines.next().expect("a first line").expect("text");
+        let addr = first
+            .split("listening on ")
+            .nth(1)
+            .and_then(|rest| rest.split(' ').next())
+            .unwrap_or_else(|| panic!("no address in {first:?}"))
+            .to_owned();
+        Callee { child, addr, out }
+    }
+
+    /// Waits for the callee to stop by itself (at most 40 s): its stdout and calls.csv rows.
+    fn finish(mut self) -> (String, Vec<HashMap<String, String>>) {
+        let deadline = Instant::now() + Duration::from_secs(40);
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("the callee did not stop");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let mut stdout = String::new();
+        std::io::Read::read_to_string(&mut self.child.stdout.take().unwrap(), &mut stdout).unwrap();
+        assert!(status.success(), "callee failed: {status}\n{stdout}");
+        let mut reader = csv::Reader::from_path(self.out.join("calls.csv")).unwrap();
+        let headers = reader.headers().unwrap().clone();
+        let rows = reader
+            .records()
+            .map(|r| headers.iter().zip(r.unwrap().iter()).map(|(h, v)| (h.to_owned(), v.to_owned())).collect())
+            .collect();
+        (stdout, rows)
+    }
+}
+
+/// Runs `dialer load` against the callee; returns its load.json.
+fn load(callee: &Callee, args: &[&str]) -> serde_json::Value {
+    let target = format!("sip:load@{}", callee.addr);
+    let mut all = vec!["load", target.as_str(), "--json"];
+    all.extend_from_slice(args);
+    let out = cli::dialer(all);
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("load.json: {e}\n{}", cli::text(&out.stderr)))
+}
+
+fn count(json: &serde_json::Value, pointer: &str) -> u64 {
+    json.pointer(pointer).and_then(serde_json::Value::as_u64).unwrap_or(0)
+}
+
+fn column<'a>(rows: &'a [HashMap<String, String>], name: &str) -> Vec<&'a str> {
+    rows.iter().map(|r| r[name].as_str()).collect()
+}
+
+const QUICK: &str =
+    "ring = { dist = \"const\", value = \"200ms\" }\nbusy_after = { dist = \"const\", value = \"100ms\" }";
+
+#[test]
+fn a_busy_population_answers_every_call_486() {
+    let dir = tempfile::tempdir().unwrap();
+    let sc = scenario(dir.path(), &format!("busy = 1.0\n{QUICK}"));
+    let callee = Callee::start(dir.path(), &sc, 10, &[]);
+    let report = load(&callee, &["--rate", "20", "--calls", "10"]);
+    assert_eq!(count(&report, "/calls/by_code/486"), 10, "{report}");
+    let (summary, rows) = callee.finish();
+    assert_eq!(column(&rows, "final_code"), vec!["486"; 10]);
+    assert_eq!(column(&rows, "kind"), vec!["busy"; 10]);
+    assert!(summary.contains("486: 10"), "{summary}");
+    // busy_after is 100 ms: no refusal comes sooner.
+    for r in &rows {
+        let took = r["ended_ms"].parse::<u64>().unwrap() - r["invited_ms"].parse::<u64>().unwrap();
+        assert!((95..1_000).contains(&took), "refused after {took} ms");
+    }
+}
+
+#[test]
+fn an_invalid_population_answers_every_call_404() {
+    let dir = tempfile::tempdir().unwrap();
+    let sc = scenario(dir.path(), &format!("invalid = 1.0\n{QUICK}"));
+    let callee = Callee::start(dir.path(), &sc, 8, &[]);
+    let report = load(&callee, &["--rate", "20", "--calls", "8"]);
+    assert_eq!(count(&report, "/calls/by_code/404"), 8, "{report}");
+    let (_, rows) = callee.finish();
+    assert_eq!(column(&rows, "final_code"), vec!["404"; 8]);
+    assert_eq!(column(&rows, "hangup_by"), vec!["none"; 8]);
+}
+
+#[test]
+fn people_without_a_patience_limit_answer_and_stay_until_the_callers_bye() {
+    let dir = tempfile::tempdir().unwrap();
+    let sc = scenario(dir.path(), &format!("human = 1.0\n{QUICK}"));
+    let callee = Callee::start(dir.path(), &sc, 20, &[]);
+    let report = load(&callee, &["--rate", "20", "--calls", "20", "--hold", "1s", "--reinvite-share", "0.5"]);
+    assert_eq!(count(&report, "/calls/answered"), 20, "{report}");
+    assert_eq!(count(&report, "/calls/failed"), 0, "{report}");
+    assert_eq!(count(&report, "/calls/remote_hangups"), 0, "{report}");
+    assert!(count(&report, "/calls/reinvited") > 0, "re-INVITEs answered 200\n{report}");
+    let (summary, rows) = callee.finish();
+    assert_eq!(column(&rows, "hangup_by"), vec!["caller"; 20]);
+    assert_eq!(column(&rows, "final_code"), vec!["200"; 20]);
+    // A second of greeting audio each, 20 ms frames (the load generator's RTP port is closed:
+    // the packets are sent all the same).
+    for r in &rows {
+        let sent: u64 = r["rtp_sent"].parse().unwrap();
+        assert!((35..=70).contains(&sent), "{sent} RTP packets in a 1 s call");
+        let rang = r["answered_ms"].parse::<u64>().unwrap() - r["invited_ms"].parse::<u64>().unwrap();
+        assert!((195..1_000).contains(&rang), "answered after {rang} ms");
+    }
+    assert!(summary.contains("caller 20"), "{summary}");
+}
+
+#[test]
+fn nobody_answers_until_the_caller_cancels_then_487() {
+    let dir = tempfile::tempdir().unwrap();
+    let sc = scenario(dir.path(), &format!("no_answer = 1.0\n{QUICK}"));
+    let callee = Callee::start(dir.path(), &sc, 6, &[]);
+    let report = load(&callee, &["--rate", "20", "--calls", "6", "--ring-timeout", "600ms"]);
+    assert_eq!(count(&report, "/calls/by_code/487"), 6, "{report}");
+    assert_eq!(count(&report, "/latency_ms/ringing/count"), 6, "180 on every call\n{report}");
+    let (summary, rows) = callee.finish();
+    assert_eq!(column(&rows, "hangup_by"), vec!["cancel"; 6]);
+    assert!(summary.contains("180: 6") && summary.contains("487: 6"), "{summary}");
+}
+
+#[test]
+fn people_who_hear_no_one_hang_up_after_greeting_and_patience() {
+    let dir = tempfile::tempdir().unwrap();
+    let sc = scenario(dir.path(), &format!("human = 1.0\n{QUICK}\npatience = {{ dist = \"exp\", mean = \"3s\" }}"));
+    let callee = Callee::start(dir.path(), &sc, 5, &[]);
+    // The caller holds 30 s and sends no audio.
+    let report = load(&callee, &["--rate", "10", "--calls", "5", "--hold", "30s", "--drain", "35s"]);
+    assert_eq!(count(&report, "/calls/remote_hangups"), 5, "{report}");
+    let (_, rows) = callee.finish();
+    for r in &rows {
+        assert_eq!(r["hangup_by"], "callee");
+        assert_eq!(r["heard_voice"], "false");
+        let held = r["ended_ms"].parse::<i64>().unwrap() - r["answered_ms"].parse::<i64>().unwrap();
+        let expected = r["greeting_ms"].parse::<i64>().unwrap() + r["patience_ms"].parse::<i64>().unwrap();
+        // Our BYE leaves at greeting + patience; the row ends at its 200, a loopback round trip later.
+        assert!((expected..expected + 300).contains(&held), "held {held} ms, expected {expected} ms");
+    }
+}
+
+#[test]
+fn by_number_the_callee_meets_the_simulators_people() {
+    let dir = tempfile::tempdir().unwrap();
+    let population = "human = 0.4\nmachine = 0.2\nbusy = 0.2\nno_answer = 0.1\ninvalid = 0.1\n\
+                      ring = { dist = \"uniform\", min = \"100ms\", max = \"400ms\" }\n\
+                      busy_after = { dist = \"const\", value = \"100ms\" }\npatience = { dist = \"exp\", mean = \"20s\" }";
+    let sc = scenario(dir.path(), population);
+    let numbers = dir.path().join("numbers.csv");
+    std::fs::write(&numbers, "number\n".to_owned() + &(101..=112).map(|n| format!("{n}\n")).collect::<String>())
+        .unwrap();
+    let numbers = numbers.to_str().unwrap();
+    let scenario_model = sim::scenario::load(&sc, &[]).unwrap();
+    let streams = Streams::new(scenario_model.seed);
+    let mut seen = Vec::new();
+    for run in 0..2 {
+        let rundir = dir.path().join(format!("run{run}"));
+        std::fs::create_dir_all(&rundir).unwrap();
+        let callee = Callee::start(&rundir, &sc, 12, &["--by-number"]);
+        load(
+            &callee,
+            &["--rate", "30", "--calls", "12", "--numbers", numbers, "--ring-timeout", "1s", "--hold", "200ms"],
+        );
+        let (_, mut rows) = callee.finish();
+        rows.sort_by_key(|r| r["lead"].parse::<u64>().unwrap());
+        assert_eq!(column(&rows, "lead"), (101..=112).map(|n| n.to_string()).collect::<Vec<_>>());
+        for r in &rows {
+            let lead: u64 = r["lead"].parse().unwrap();
+            let draw = draw_callee(&scenario_model, &streams, lead, reports::Time::ZERO);
+            assert_eq!(r["kind"], sim::emulate::server::kind_name(draw.kind), "lead {lead}");
+            assert_eq!(r["ring_ms"], draw.after_ms.map(|v| v.to_string()).unwrap_or_default(), "lead {lead}");
+        }
+        let people: Vec<Vec<String>> = rows
+            .iter()
+            .map(|r| ["lead", "kind", "ring_ms", "patience_ms", "greeting_ms"].iter().map(|c| r[*c].clone()).collect())
+            .collect();
+        seen.push(people);
+    }
+    assert_eq!(seen[0], seen[1], "same seed, same people");
+    let kinds: std::collections::BTreeSet<&str> = seen[0].iter().map(|p| p[1].as_str()).collect();
+    assert!(kinds.len() >= 3, "a mixed population: {kinds:?}");
+}
