@@ -222,18 +222,25 @@ pub fn load_plots(report: &LoadReport, rows: &[PerSecond]) -> Vec<(&'static str,
     };
     let l = &report.latency_ms;
     let mut guides = Vec::new();
-    for (name, q) in [("INVITE→100", l.first_provisional), ("INVITE→200", l.answer), ("BYE→200", l.bye)] {
-        if q.count > 0 {
-            guides.push(Guide { label: format!("{name} p99 over the run: {:.1} ms", q.p99), y: q.p99 });
-        }
+    if l.answer.count > 0 {
+        guides.push(Guide { label: format!("p99 over the run: {:.1} ms", l.answer.p99), y: l.answer.p99 });
     }
+    let others: Vec<String> =
+        [("INVITE → first response", l.first_provisional), ("INVITE → 180", l.ringing), ("BYE → 200", l.bye)]
+            .iter()
+            .filter(|(_, q)| q.count > 0)
+            .map(|(name, q)| format!("{name} p50 {:.2} / p99 {:.2} ms", q.p50, q.p99))
+            .collect();
     let latency = LineChart {
         title: format!("Load test: answer latency ({subject})"),
         caption: vec![
             "Time from sending the INVITE to receiving its 200 OK, for the calls answered in each second. \
              It includes the ring time the callee chose."
                 .to_owned(),
-            "Dashed: 99th percentiles over the whole run.".to_owned(),
+            format!(
+                "Dashed: its 99th percentile over the whole run. Other latencies over the run: {}.",
+                if others.is_empty() { "none".to_owned() } else { others.join("; ") }
+            ),
         ],
         x_label: "time (seconds since the start)".to_owned(),
         y_label: "latency (ms)".to_owned(),
