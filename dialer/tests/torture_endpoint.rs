@@ -115,3 +115,32 @@ fn every_valid_request_is_answered_and_every_invalid_one_refused_or_dropped() {
         }
     }
 }
+
+#[test]
+fn oversized_and_malformed_datagrams_are_counted_and_dropped() {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    runtime.block_on(async {
+        let mut ep = UdpEndpoint::bind("127.0.0.1:0".parse().expect("addr"), Config::default(), 1 << 20).expect("bind");
+        ep.set_max_message(1500);
+        let client = UdpSocket::bind("127.0.0.1:0").expect("client");
+        client.set_nonblocking(true).expect("nonblocking");
+        let mut big = b"OPTIONS sip:x@127.0.0.1 SIP/2.0\r\n".to_vec();
+        big.resize(4000, b'a');
+        client.send_to(&big, ep.local_addr()).expect("send");
+        client.send_to(b"\x00\x01 not SIP at all", ep.local_addr()).expect("send");
+        client.send_to(b"SIP/2.0 200 OK\r\nVia: nonsense\r\n\r\n", ep.local_addr()).expect("send");
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while ep.counters().oversized + ep.counters().malformed < 3 && Instant::now() < deadline {
+            ep.wait(Some(Instant::now() + Duration::from_millis(20))).await;
+            ep.receive();
+            ep.flush();
+        }
+        let c = ep.counters();
+        assert_eq!((c.oversized, c.malformed, c.received), (1, 2, 0), "{c:?}");
+        assert!(ep.poll_event().is_none(), "nothing reached the transaction user");
+        // Nothing was answered: the oversized one was never read, the others were not requests
+        // with a Via to answer to.
+        let mut buf = [0u8; 2048];
+        assert!(client.recv_from(&mut buf).is_err());
+    });
+}

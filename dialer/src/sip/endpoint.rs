@@ -67,6 +67,8 @@ pub struct UdpEndpoint {
     backlog: VecDeque<(SocketAddr, Vec<u8>)>,
     tag_seq: u64,
     tcp: Tcp,
+    /// Datagrams longer than this are counted oversized and dropped unread.
+    max_message: usize,
 }
 
 /// The TCP side: a listener (servers), one task per connection that frames what it reads by
@@ -109,7 +111,15 @@ impl UdpEndpoint {
             backlog: VecDeque::new(),
             tag_seq: 0,
             tcp: Tcp::new(),
+            max_message: MAX_DATAGRAM,
         })
+    }
+
+    /// Drops (and counts as oversized) datagrams longer than `bytes`; the default is the largest
+    /// UDP payload. RFC 3261 §18.1.1 keeps requests over 1300 bytes off UDP, so a server may
+    /// choose a limit well below it.
+    pub fn set_max_message(&mut self, bytes: usize) {
+        self.max_message = bytes.min(MAX_DATAGRAM);
     }
 
     /// Also accepts SIP over TCP on the UDP socket's address (RFC 3261 §18: a UA listens on
@@ -205,7 +215,7 @@ impl UdpEndpoint {
                 Err(_) => continue,
             };
             n += 1;
-            if len > MAX_DATAGRAM {
+            if len > self.max_message {
                 self.counters.oversized += 1;
                 continue;
             }
