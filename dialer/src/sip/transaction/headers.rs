@@ -7,7 +7,7 @@ use compact_str::CompactString;
 use rsip::prelude::*;
 use rsip::{Header, Headers, Method, Request, Transport};
 use std::fmt::Write as _;
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::{BuildHasher, Hash, Hasher};
 use std::io::Write as _;
 
 /// What matching needs from the top Via.
@@ -126,6 +126,13 @@ pub(crate) fn cseq(headers: &Headers) -> Result<(u32, Method), MessageError> {
             _ => None,
         })
         .ok_or(MessageError::Missing("CSeq"))?;
+    // The usual `<seq> <METHOD>` read directly, as rsip's tokenizer splits it (up to the first
+    // space, then spaces, then the method); anything else goes through rsip for its error.
+    if let Some((seq, method)) = h.value().split_once(' ')
+        && let (Ok(seq), Ok(method)) = (seq.parse::<u32>(), method.trim_start_matches(' ').parse::<Method>())
+    {
+        return Ok((seq, method));
+    }
     let c = h.typed().map_err(|e| malformed("CSeq", h.value(), e))?;
     Ok((c.seq, c.method))
 }
@@ -173,8 +180,7 @@ pub(crate) fn malformed(header: &'static str, value: &str, e: rsip::Error) -> Me
 /// A seeded hash of some byte strings (keys of the layer's tables; seeded so a peer cannot aim
 /// collisions without knowing the seed).
 pub(crate) fn hash_parts(seed: u64, parts: &[&[u8]]) -> u64 {
-    let mut h = DefaultHasher::new();
-    seed.hash(&mut h);
+    let mut h = foldhash::quality::FixedState::with_seed(seed).build_hasher();
     for p in parts {
         p.hash(&mut h);
     }
