@@ -16,12 +16,13 @@ use dialer::sip::dialog::{Dialog, RequestSpec, ViaSpec, response_to};
 use dialer::sip::endpoint::UdpEndpoint;
 use dialer::sip::message::MessageExt;
 use dialer::sip::transaction::{Config, Event, Peer, TransactionKey};
+use foldhash::{HashMap, HashMapExt};
 use rand::Rng;
 use rand_pcg::Pcg64Mcg;
 use reports::load::{LoadReport, PerSecond};
 use rsip::{Method, Request, Response};
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::BinaryHeap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -360,7 +361,7 @@ impl<'c> Uac<'c> {
         }
         let invite = spec.build().ok()?;
         let now = ep.now();
-        let key = ep.layer().send_request(invite.clone(), self.peer, now).ok()?;
+        let key = ep.layer().send_request(&invite, self.peer, now).ok()?;
         call.invite = Some(invite);
         call.invite_key = Some(key);
         call.sent = Instant::now();
