@@ -3,14 +3,12 @@
 use anyhow::{Context, bail};
 use dialer::sip::transaction::Config;
 use dialer::sip::transport::DEFAULT_BUFFER_BYTES;
-use sim::dist::parse_duration_ms;
 use sim::emulate::person::Limits;
 use sim::emulate::record::Summary;
 use sim::emulate::server::{CalleeConfig, run};
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::time::Duration;
 
 #[derive(clap::Args)]
 #[command(after_help = "Examples:
@@ -75,10 +73,7 @@ pub struct Args {
     json: bool,
 }
 
-fn duration(flag: &str, text: &str) -> anyhow::Result<Duration> {
-    let ms = parse_duration_ms(text).map_err(|e| anyhow::anyhow!("--{flag}: {e}"))?;
-    Ok(Duration::from_secs_f64(ms / 1000.0))
-}
+use crate::flag_duration as duration;
 
 fn ms(flag: &str, text: &str) -> anyhow::Result<u64> {
     Ok(duration(flag, text)?.as_millis() as u64)

@@ -6,7 +6,7 @@ use dialer::sip::message::parse_uri;
 use dialer::sip::transaction::Config;
 use dialer::sip::transport::DEFAULT_BUFFER_BYTES;
 use reports::load::{LoadReport, load_plots, write_per_second};
-use sim::dist::{Dist, parse_duration_ms};
+use sim::dist::Dist;
 use sim::load::engine::{LoadConfig, run};
 use sim::load::numbers::read_numbers;
 use sim::load::stats::LoadStats;
@@ -97,10 +97,7 @@ pub struct Args {
     json: bool,
 }
 
-fn duration(flag: &str, text: &str) -> anyhow::Result<Duration> {
-    let ms = parse_duration_ms(text).map_err(|e| anyhow::anyhow!("--{flag}: {e}"))?;
-    Ok(Duration::from_secs_f64(ms / 1000.0))
-}
+use crate::flag_duration as duration;
 
 fn share(flag: &str, value: f64) -> anyhow::Result<f64> {
     if !(0.0..=1.0).contains(&value) {

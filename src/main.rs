@@ -71,6 +71,12 @@ fn main() -> ExitCode {
     }
 }
 
+/// A duration flag's value (`--drain 40s`), with the flag named in the error.
+fn flag_duration(flag: &str, text: &str) -> anyhow::Result<std::time::Duration> {
+    let ms = sim::dist::parse_duration_ms(text).map_err(|e| anyhow::anyhow!("--{flag}: {e}"))?;
+    Ok(std::time::Duration::from_secs_f64(ms / 1000.0))
+}
+
 /// The error and its causes on one line, leaving out a cause whose text the message already
 /// includes (our errors name their cause and the fix in one sentence).
 fn describe(e: &anyhow::Error) -> String {
