@@ -27,6 +27,12 @@ mod peers;
 #[allow(dead_code, reason = "each test binary uses part of the helpers")]
 mod cli;
 
+#[path = "support/callee.rs"]
+#[allow(dead_code, reason = "shared by the tests of dialer callee and dialer load")]
+mod callee;
+
+use callee::{Callee, count, load_to};
+
 use peers::{
     AUTH_PASSWORD, AUTH_USER, BARESIP_USER, Baresip, Kamailio, KamailioMode, Sipp, SippRun, SippUac, free_port,
     free_port_block, process_group_alive, uac_auth_scenario,
@@ -157,10 +163,6 @@ fn load(target: &str, args: &[&str]) -> (Option<i32>, serde_json::Value, String)
     (out.status.code(), json, stderr)
 }
 
-fn count(json: &serde_json::Value, pointer: &str) -> u64 {
-    json.pointer(pointer).and_then(|v| v.as_u64()).unwrap_or_else(|| panic!("{pointer} in {json:#}"))
-}
-
 #[test]
 fn dialer_load_calls_sipp_uas() {
     let calls = 300;
@@ -237,100 +239,21 @@ fn dialer_load_calls_baresip() {
 
 // --- dialer callee ---
 
-/// A `dialer callee` started on a known loopback port, killed on drop if it has not stopped.
-struct CalleeProcess {
-    child: std::process::Child,
-    addr: std::net::SocketAddr,
-    out: tempfile::TempDir,
-}
-
-impl CalleeProcess {
-    /// Starts `dialer callee` with `scenario` (and `args`), bounded by `--calls` and 90 s, and
-    /// waits for its "listening" line.
-    fn start(scenario: &std::path::Path, calls: u64, args: &[&str]) -> CalleeProcess {
-        use std::io::BufRead;
-        let out = tempfile::tempdir().unwrap();
-        let addr: std::net::SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_dialer"))
-            .args(["callee", "--duration", "90s", "--listen", &addr.to_string(), "--calls", &calls.to_string()])
-            .arg("--scenario")
-            .arg(scenario)
-            .arg("--out")
-            .arg(out.path())
-            .args(args)
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .expect("the dialer binary runs");
-        let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
-        let first = lines.next().and_then(Result::ok).unwrap_or_default();
-        assert!(first.contains("listening on"), "dialer callee did not start: {first:?}");
-        CalleeProcess { child, addr, out }
-    }
-
-    /// Waits (at most 60 s) for the callee to stop by itself; its summary and calls.csv rows
-    /// as (kind, final_code, hangup_by).
-    fn finish(mut self) -> (String, Vec<(String, String, String)>) {
-        let deadline = std::time::Instant::now() + Duration::from_secs(60);
-        while self.child.try_wait().unwrap().is_none() {
-            assert!(std::time::Instant::now() < deadline, "dialer callee did not stop");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let mut summary = String::new();
-        std::io::Read::read_to_string(&mut self.child.stdout.take().unwrap(), &mut summary).unwrap();
-        let mut reader = csv::Reader::from_path(self.out.path().join("calls.csv")).unwrap();
-        let h = reader.headers().unwrap().clone();
-        let col = |name: &str| h.iter().position(|c| c == name).unwrap();
-        let (kind, code, by) = (col("kind"), col("final_code"), col("hangup_by"));
-        let rows = reader
-            .records()
-            .map(|r| {
-                let r = r.unwrap();
-                (r[kind].to_owned(), r[code].to_owned(), r[by].to_owned())
-            })
-            .collect();
-        (summary, rows)
-    }
-}
-
-impl Drop for CalleeProcess {
-    fn drop(&mut self) {
-        if self.child.try_wait().ok().flatten().is_none() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
 fn callee_all_human() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/callee-all-human.toml")
-}
-
-/// Runs `dialer load --json` against `target`; its load.json.
-fn callee_caller(target: &str, args: &[&str]) -> serde_json::Value {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_dialer"))
-        .args(["load", target, "--json"])
-        .args(args)
-        .output()
-        .expect("the dialer binary runs");
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("load.json: {e}\n{}", String::from_utf8_lossy(&out.stderr)))
-}
-
-fn json_u64(json: &serde_json::Value, pointer: &str) -> u64 {
-    json.pointer(pointer).and_then(serde_json::Value::as_u64).unwrap_or(0)
 }
 
 #[test]
 fn sipp_calls_dialer_callee() {
     let calls = 200;
-    let callee = CalleeProcess::start(&callee_all_human(), calls, &[]);
-    let caller = Sipp::uac(callee.addr, 50.0, calls).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let callee = Callee::start(dir.path(), &callee_all_human(), calls, &[]);
+    let caller = Sipp::uac(callee.addr.parse().unwrap(), 50.0, calls).unwrap();
     assert_all_succeeded(&caller, calls);
     let (summary, rows) = callee.finish();
     assert_eq!(rows.len() as u64, calls, "{summary}");
     assert!(
-        rows.iter().all(|(kind, code, by)| kind == "human" && code == "200" && by == "caller"),
+        rows.iter().all(|r| r["kind"] == "human" && r["final_code"] == "200" && r["hangup_by"] == "caller"),
         "every call answered and ended by SIPp's BYE\n{summary}"
     );
 }
@@ -338,17 +261,18 @@ fn sipp_calls_dialer_callee() {
 #[test]
 fn dialer_load_calls_dialer_callee_through_the_proxy() {
     let calls = 300;
-    let callee = CalleeProcess::start(&callee_all_human(), calls, &[]);
-    let kamailio = Kamailio::start(KamailioMode::Proxy, free_port(), callee.addr).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let callee = Callee::start(dir.path(), &callee_all_human(), calls, &[]);
+    let kamailio = Kamailio::start(KamailioMode::Proxy, free_port(), callee.addr.parse().unwrap()).unwrap();
     let target = format!("sip:callee@{}", kamailio.addr());
-    let report = callee_caller(&target, &["--rate", "30", "--calls", "300", "--hold", "1s"]);
-    assert_eq!(json_u64(&report, "/calls/answered"), calls, "{report}");
-    assert_eq!(json_u64(&report, "/calls/failed"), 0, "{report}");
-    assert_eq!(json_u64(&report, "/calls/timed_out"), 0, "{report}");
+    let report = load_to(&target, &["--rate", "30", "--calls", "300", "--hold", "1s"]);
+    assert_eq!(count(&report, "/calls/answered"), calls, "{report}");
+    assert_eq!(count(&report, "/calls/failed"), 0, "{report}");
+    assert_eq!(count(&report, "/calls/timed_out"), 0, "{report}");
     let (summary, rows) = callee.finish();
     assert_eq!(rows.len() as u64, calls, "{summary}");
     // Every BYE came back to the callee along kamailio's Record-Route.
-    assert!(rows.iter().all(|(_, code, by)| code == "200" && by == "caller"), "{summary}");
+    assert!(rows.iter().all(|r| r["final_code"] == "200" && r["hangup_by"] == "caller"), "{summary}");
 }
 
 #[test]
@@ -356,17 +280,19 @@ fn dialer_callee_hangs_up_through_the_proxy() {
     let calls = 20;
     // People with no patience at all hang up right after their greeting: our BYE follows the
     // Record-Route through kamailio back to the caller.
-    let callee = CalleeProcess::start(
+    let dir = tempfile::tempdir().unwrap();
+    let callee = Callee::start(
+        dir.path(),
         &callee_all_human(),
         calls,
         &["--set", "population.patience={ dist = \"const\", value = \"0s\" }"],
     );
-    let kamailio = Kamailio::start(KamailioMode::Proxy, free_port(), callee.addr).unwrap();
+    let kamailio = Kamailio::start(KamailioMode::Proxy, free_port(), callee.addr.parse().unwrap()).unwrap();
     let target = format!("sip:callee@{}", kamailio.addr());
-    let report = callee_caller(&target, &["--rate", "10", "--calls", "20", "--hold", "30s", "--drain", "40s"]);
-    assert_eq!(json_u64(&report, "/calls/answered"), calls, "{report}");
-    assert_eq!(json_u64(&report, "/calls/remote_hangups"), calls, "{report}");
-    assert_eq!(json_u64(&report, "/calls/failed"), 0, "{report}");
+    let report = load_to(&target, &["--rate", "10", "--calls", "20", "--hold", "30s", "--drain", "40s"]);
+    assert_eq!(count(&report, "/calls/answered"), calls, "{report}");
+    assert_eq!(count(&report, "/calls/remote_hangups"), calls, "{report}");
+    assert_eq!(count(&report, "/calls/failed"), 0, "{report}");
     let (summary, rows) = callee.finish();
-    assert!(rows.iter().all(|(_, code, by)| code == "200" && by == "callee"), "{summary}");
+    assert!(rows.iter().all(|r| r["final_code"] == "200" && r["hangup_by"] == "callee"), "{summary}");
 }

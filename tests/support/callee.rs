@@ -26,11 +26,11 @@ pub struct Callee {
 
 impl Callee {
     /// Starts the callee on a free loopback port, writing to `dir/out`, bounded by `--calls` and
-    /// a 30 s `--duration`.
+    /// a 90 s `--duration`.
     pub fn start(dir: &Path, scenario: &Path, calls: u64, extra: &[&str]) -> Callee {
         let out = dir.join("out");
         let mut child = Command::new(env!("CARGO_BIN_EXE_dialer"))
-            .args(["callee", "--listen", "127.0.0.1:0", "--duration", "30s", "--calls"])
+            .args(["callee", "--listen", "127.0.0.1:0", "--duration", "90s", "--calls"])
             .arg(calls.to_string())
             .arg("--scenario")
             .arg(scenario)
@@ -52,9 +52,9 @@ impl Callee {
         Callee { child, addr, out }
     }
 
-    /// Waits for the callee to stop by itself (at most 40 s): its stdout and calls.csv rows.
+    /// Waits for the callee to stop by itself (at most 60 s): its stdout and calls.csv rows.
     pub fn finish(mut self) -> (String, Vec<HashMap<String, String>>) {
-        let deadline = Instant::now() + Duration::from_secs(40);
+        let deadline = Instant::now() + Duration::from_secs(60);
         let status = loop {
             if let Some(status) = self.child.try_wait().unwrap() {
                 break status;
@@ -78,17 +78,32 @@ impl Callee {
     }
 }
 
+impl Drop for Callee {
+    /// A test that panics before `finish` leaves no callee behind.
+    fn drop(&mut self) {
+        if self.child.try_wait().ok().flatten().is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
 /// Runs `dialer load` against the callee; returns its load.json.
 pub fn load(callee: &Callee, args: &[&str]) -> serde_json::Value {
-    let target = format!("sip:load@{}", callee.addr);
-    let mut all = vec!["load", target.as_str(), "--json"];
+    load_to(&format!("sip:load@{}", callee.addr), args)
+}
+
+/// Runs `dialer load TARGET ARGS… --json` (a callee behind a proxy, say); returns its load.json.
+pub fn load_to(target: &str, args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["load", target, "--json"];
     all.extend_from_slice(args);
     let out = super::cli::dialer(all);
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("load.json: {e}\n{}", super::cli::text(&out.stderr)))
 }
 
+/// A count in load.json; a missing key is a failed test, not a zero.
 pub fn count(json: &serde_json::Value, pointer: &str) -> u64 {
-    json.pointer(pointer).and_then(serde_json::Value::as_u64).unwrap_or(0)
+    json.pointer(pointer).and_then(serde_json::Value::as_u64).unwrap_or_else(|| panic!("{pointer} in {json:#}"))
 }
 
 pub fn column<'a>(rows: &'a [HashMap<String, String>], name: &str) -> Vec<&'a str> {
