@@ -55,7 +55,7 @@ impl Args {
         })?;
         let summary = simulated.summary();
         let plots = match (&self.out, self.plots) {
-            (Some(dir), true) => reports::plot::write_run_plots(dir, &sc.name, sim::sweep::abandon_cap(&sc))?,
+            (Some(dir), true) => reports::plot::write_run_plots(dir, &sc.name, reports::ABANDON_CAP)?,
             _ => Vec::new(),
         };
         let mut stdout = std::io::stdout().lock();

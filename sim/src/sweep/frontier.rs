@@ -1,7 +1,7 @@
 //! The sweep as a frontier figure: one series per pacing mode (and per value of any other varied
 //! key but the last), its points joined in order of the last varied key's value.
 
-use super::{PointResult, Sweep, abandon_cap, mode_name};
+use super::{PointResult, Sweep, mode_name};
 use reports::plot::{Estimate, Frontier, FrontierPoint, FrontierSeries};
 
 /// The key that picks the series rather than the order of points.
@@ -80,7 +80,7 @@ impl Sweep {
             } else {
                 "abandon rate, FCC (% of live answers)".to_owned()
             },
-            cap: first.map_or(super::ABANDON_CAP, |p| abandon_cap(&p.scenario)),
+            cap: reports::ABANDON_CAP,
             series,
         }
     }

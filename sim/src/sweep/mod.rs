@@ -34,9 +34,6 @@ pub use vary::{MAX_VALUES, Vary, tidy};
 /// The most points a sweep may have: a guard against a mistyped grid.
 pub const MAX_POINTS: usize = 100_000;
 
-/// The abandon-rate cap of the rules dialkit knows (FCC and Ofcom: 3% of live answers).
-pub const ABANDON_CAP: f64 = 0.03;
-
 /// Why a sweep cannot run as asked. Nothing runs and nothing is written.
 #[derive(Debug, thiserror::Error)]
 pub enum SweepError {
@@ -235,7 +232,7 @@ impl PointResult {
     /// Share of replications whose abandon rate ([`PointResult::abandon_key`]) is at most the cap.
     pub fn abandon_ok_share(&self) -> f64 {
         let key = self.abandon_key();
-        let cap = abandon_cap(&self.scenario);
+        let cap = reports::ABANDON_CAP;
         let ok = self.runs.iter().filter(|m| run_value(m, key).is_some_and(|r| r <= cap)).count();
         ok as f64 / self.runs.len().max(1) as f64
     }
@@ -302,11 +299,6 @@ impl Sweep {
     }
 }
 
-/// The abandon-rate cap a scenario is held to. Scenarios have no cap of their own yet, so this is
-/// the 3% of the FCC and Ofcom rules; a `compliance` cap, once the format has one, goes here.
-pub fn abandon_cap(_sc: &Scenario) -> f64 {
-    ABANDON_CAP
-}
 
 /// The `metrics.json` key of the abandon rate under a scenario's rule.
 pub fn abandon_key(sc: &Scenario) -> &'static str {
