@@ -629,6 +629,7 @@ impl Dialer {
                 ring_timeout_ms: self.config.ring_timeout_ms,
             },
         };
+        let unclaimed = view.unclaimed();
         match self.pacer.plan(&view) {
             Plan::Hold => {}
             Plan::Preview => {
@@ -645,10 +646,6 @@ impl Dialer {
                 }
             }
             Plan::Progressive => {
-                // Calls already placed without an agent (a pacer falling back from dialing ahead)
-                // keep their claim on the ready agents: reserving those for new calls would leave
-                // the people answering them to be abandoned.
-                let unclaimed = (c.ringing + c.amd_pending).saturating_sub(self.agents.reserved) + c.waiting;
                 while self.line_free() && self.config.leads.has_next() && self.agents.ready > unclaimed {
                     let Some(agent) = self.agents.pop_ready() else { break };
                     let lead = self.config.leads.next_lead().expect("has_next checked");

@@ -299,7 +299,6 @@ impl Sweep {
     }
 }
 
-
 /// The `metrics.json` key of the abandon rate under a scenario's rule.
 pub fn abandon_key(sc: &Scenario) -> &'static str {
     match sc.compliance.rule {

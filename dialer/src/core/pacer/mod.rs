@@ -26,7 +26,9 @@ pub enum Plan {
     /// Offer every ready agent a lead's record to read; the agent dials it (preview mode).
     Preview,
     /// Dial one call per ready agent, reserving the agent while the call rings (progressive mode;
-    /// also the safe fall-back of adaptive pacers). No call can be abandoned.
+    /// also the safe fall-back of adaptive pacers). Ready agents the calls already in flight
+    /// without an agent could need ([`PacerView::unclaimed`]) are left to them, so falling back
+    /// abandons nobody who was dialled ahead.
     Progressive,
     /// Start this many calls now, not tied to any agent; a live answer takes the first agent free.
     Start(u32),
@@ -155,5 +157,11 @@ impl PacerView<'_> {
     /// Outbound calls in flight that have not reached an agent: ringing, in AMD, or waiting.
     pub fn outstanding(&self) -> u32 {
         self.ringing + self.amd_pending + self.waiting
+    }
+
+    /// Outbound calls in flight with no agent held for them: the outstanding ones less those
+    /// with a reserved agent (progressive and preview calls).
+    pub fn unclaimed(&self) -> u32 {
+        self.outstanding().saturating_sub(self.reserved)
     }
 }

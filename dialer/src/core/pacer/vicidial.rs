@@ -474,7 +474,7 @@ impl Vicidial {
         } else {
             self.level * f64::from(ready + reserved + talking)
         };
-        let in_progress = i64::from(view.ringing + view.amd_pending + view.waiting + talking);
+        let in_progress = i64::from(view.outstanding() + talking);
         let start = (goal.round_ties_even() as i64 - in_progress).max(0);
         let start = u32::try_from(start).unwrap_or(u32::MAX);
         view.lines_free.map_or(start, |free| start.min(free))

@@ -264,7 +264,6 @@ impl Predictive {
         let mut ahead_var: [f64; 3] = tau.map(|t| inbound_rate * t as f64);
         let in_amd = f64::from(view.amd_pending);
         let p_amd = self.ring.needed_share_of_answered();
-        let mut unreserved = view.amd_pending + view.waiting;
         for k in 0..3 {
             ahead[k] += in_amd * p_amd;
             ahead_var[k] += in_amd * p_amd * (1.0 - p_amd);
@@ -273,7 +272,6 @@ impl Predictive {
             if call.reserved {
                 continue;
             }
-            unreserved += 1;
             let age = now.since(call.dialed);
             for k in 0..3 {
                 let p = self.ring.need_within(age, tau[k]);
@@ -290,7 +288,7 @@ impl Predictive {
 
         // Place calls one by one while the next one's risk stays under θ.
         let most = (s.max_calls_per_agent * f64::from(able)).floor() as u32;
-        let mut room = most.saturating_sub(unreserved);
+        let mut room = most.saturating_sub(view.unclaimed());
         if let Some(lines) = view.lines_free {
             room = room.min(lines);
         }
@@ -365,7 +363,7 @@ impl Pacer for Predictive {
     }
 
     fn wakeup(&self) -> Option<Time> {
-        // While agents are logged in, look again every half second: busy agents near the end of
+        // While agents are logged in, look again every second: busy agents near the end of
         // their calls make room for calls even when nothing else happens.
         self.last.filter(|d| d.seen.3 > 0).map(|d| d.at + REPLAN_MS)
     }
