@@ -8,7 +8,6 @@ use rsip::prelude::*;
 use rsip::{Header, Headers, Method, Request, Transport};
 use std::fmt::Write as _;
 use std::hash::{BuildHasher, Hash, Hasher};
-use std::io::Write as _;
 
 /// What matching needs from the top Via.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -243,24 +242,27 @@ impl InviteStub {
     pub fn new(invite: &Request) -> Result<InviteStub, MessageError> {
         let (seq, _) = cseq(&invite.headers)?;
         let mut head = String::with_capacity(256);
-        let _ = write!(head, " {} {}\r\nVia: {}\r\n", invite.uri, invite.version, top_via_value(&invite.headers)?);
+        let uri = crate::sip::message::UriDisplay(&invite.uri);
+        let _ = write!(head, " {uri} SIP/2.0\r\nVia: {}\r\n", top_via_value(&invite.headers)?);
+        let line = |h: &Header| {
+            let (name, value) = crate::sip::message::name_value(h);
+            format!("{name}: {value}\r\n")
+        };
         let mut to = None;
         let mut from = false;
         let mut call_id = false;
         for h in invite.headers.iter() {
             match h {
-                Header::MaxForwards(_) | Header::Route(_) => {
-                    let _ = write!(head, "{h}\r\n");
-                }
+                Header::MaxForwards(_) | Header::Route(_) => head.push_str(&line(h)),
                 Header::From(_) if !from => {
                     from = true;
-                    let _ = write!(head, "{h}\r\n");
+                    head.push_str(&line(h));
                 }
                 Header::CallId(_) if !call_id => {
                     call_id = true;
-                    let _ = write!(head, "{h}\r\n");
+                    head.push_str(&line(h));
                 }
-                Header::To(_) if to.is_none() => to = Some(format!("{h}\r\n")),
+                Header::To(_) if to.is_none() => to = Some(line(h)),
                 _ => {}
             }
         }
@@ -308,42 +310,29 @@ pub(crate) fn response_headers(request: &Request, to_tag: Option<&str>) -> Heade
     out
 }
 
-/// A message's bytes, as sent and retransmitted: written into one buffer (rsip's `Display` makes
-/// a string per header and joins them, three times slower) and with the body copied as bytes
-/// (rsip's goes through a lossy UTF-8 conversion).
+/// A message's bytes, as sent and retransmitted, written by the message layer's serializer: the
+/// one writer of the stack (reason phrases as RFC 3261 spells them, IPv6 hosts in brackets, one
+/// Content-Length that matches the body, bodies copied as bytes).
 pub(crate) fn bytes_of(message: &impl Serialize) -> Vec<u8> {
-    let (headers, body) = message.parts();
-    let mut out = Vec::with_capacity(256 + 48 * headers.iter().count() + body.len());
-    message.start_line(&mut out);
-    for h in headers.iter() {
-        let _ = write!(out, "{h}\r\n");
-    }
-    out.extend_from_slice(b"\r\n");
-    out.extend_from_slice(body);
+    let mut out = Vec::with_capacity(512);
+    message.write(&mut out);
     out
 }
 
 /// Requests and responses, as [`bytes_of`] writes them.
 pub(crate) trait Serialize {
-    fn start_line(&self, out: &mut Vec<u8>);
-    fn parts(&self) -> (&Headers, &[u8]);
+    fn write(&self, out: &mut Vec<u8>);
 }
 
 impl Serialize for Request {
-    fn start_line(&self, out: &mut Vec<u8>) {
-        let _ = write!(out, "{} {} {}\r\n", self.method, self.uri, self.version);
-    }
-    fn parts(&self) -> (&Headers, &[u8]) {
-        (&self.headers, &self.body)
+    fn write(&self, out: &mut Vec<u8>) {
+        crate::sip::message::serialize_request(self, out);
     }
 }
 
 impl Serialize for rsip::Response {
-    fn start_line(&self, out: &mut Vec<u8>) {
-        let _ = write!(out, "{} {}\r\n", self.version, self.status_code);
-    }
-    fn parts(&self) -> (&Headers, &[u8]) {
-        (&self.headers, &self.body)
+    fn write(&self, out: &mut Vec<u8>) {
+        crate::sip::message::serialize_response(self, out);
     }
 }
 

@@ -654,19 +654,48 @@ fn branches_and_tokens_are_fresh_and_reproducible() {
 }
 
 #[test]
-fn messages_are_serialised_as_rsip_writes_them() {
+fn messages_are_serialised_by_the_message_layer() {
     let invite = RequestSpec::invite("sip:callee@192.0.2.2")
         .via("192.0.2.1:5060", "z9hG4bKser")
         .call_id("c")
         .body("application/sdp", "v=0\r\ns=caf\u{e9}\r\n".as_bytes().to_vec())
         .build()
         .unwrap();
-    assert_eq!(headers::bytes_of(&invite), invite.to_string().into_bytes());
-    let ok = response_to(&invite, 200, Some("t"));
-    assert_eq!(headers::bytes_of(&ok), ok.to_string().into_bytes());
+    let written = headers::bytes_of(&invite);
+    let rsip::SipMessage::Request(read) = crate::sip::message::parse(&written).unwrap() else { panic!("a request") };
+    assert_eq!((read.method, read.uri.to_string(), &read.body), (invite.method, invite.uri.to_string(), &invite.body));
+    let text = String::from_utf8_lossy(&written);
+    assert_eq!(text.matches("Content-Length:").count(), 1, "one Content-Length, the body's: {text}");
+    assert!(text.contains(&format!("Content-Length: {}\r\n", invite.body.len())), "{text}");
+    // Reason phrases as RFC 3261 spells them, not rsip's identifiers.
+    let busy = response_to(&invite, 486, Some("t"));
+    assert!(headers::bytes_of(&busy).starts_with(b"SIP/2.0 486 Busy Here\r\n"));
     let mut binary = invite.clone();
     binary.body = vec![0xff, 0x00, 0x80];
     assert!(headers::bytes_of(&binary).ends_with(&[0xff, 0x00, 0x80]), "bodies are copied as bytes");
+}
+
+#[test]
+fn an_ipv6_invite_and_the_layers_own_cancel_keep_the_brackets() {
+    let text = "INVITE sip:bob@[2001:db8::2]:5060 SIP/2.0\r\nVia: SIP/2.0/UDP [2001:db8::1]:5060;branch=z9hG4bKv6\r\n\
+                From: <sip:a@[2001:db8::1]>;tag=f\r\nTo: <sip:bob@[2001:db8::2]>\r\nCall-ID: c6\r\n\
+                CSeq: 1 INVITE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n";
+    let rsip::SipMessage::Request(invite) = crate::sip::message::parse(text.as_bytes()).unwrap() else {
+        panic!("a request")
+    };
+    let written = headers::bytes_of(&invite);
+    assert!(
+        written.starts_with(b"INVITE sip:bob@[2001:db8::2]:5060 SIP/2.0\r\n"),
+        "{}",
+        String::from_utf8_lossy(&written)
+    );
+    let cancel = headers::InviteStub::new(&invite).unwrap().cancel();
+    assert!(
+        cancel.starts_with(b"CANCEL sip:bob@[2001:db8::2]:5060 SIP/2.0\r\n"),
+        "{}",
+        String::from_utf8_lossy(&cancel)
+    );
+    assert!(crate::sip::message::parse(&cancel).is_ok(), "our own parser reads the CANCEL");
 }
 
 #[test]
