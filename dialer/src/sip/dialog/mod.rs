@@ -399,8 +399,8 @@ impl Dialog {
         if strict {
             let first = &self.route_set[0];
             let inner = first.trim().trim_start_matches('<').split('>').next().unwrap_or(first);
-            if let Ok(u) = Uri::try_from(inner) {
-                uri = u;
+            if let Ok(u) = crate::sip::message::parse_uri(inner) {
+                uri = u.uri;
             }
             for r in &self.route_set[1..] {
                 headers.push(Route::new(r.to_string()).into());

@@ -245,3 +245,18 @@ fn addresses_keep_their_parameters_but_not_the_tag() {
     assert_eq!(&*address_of(&headers, "From").unwrap(), "sip:a@192.0.2.1");
     assert_eq!(&*address_of(&headers, "To").unwrap(), "\"B\" <sip:b@192.0.2.2;user=phone>;foo=bar");
 }
+
+#[test]
+fn requests_to_ipv6_and_tel_targets_build_and_keep_their_form_on_the_wire() {
+    for target in ["sip:load@[2001:db8::5]:5080", "tel:+15550100;phone-context=example.com"] {
+        let request = RequestSpec::invite(target)
+            .via("[2001:db8::1]:5060", "z9hG4bKv6")
+            .from("sip:dialer@[2001:db8::1]", "a1")
+            .build()
+            .unwrap_or_else(|e| panic!("{target}: {e}"));
+        let mut bytes = Vec::new();
+        crate::sip::message::serialize_request(&request, &mut bytes);
+        let wire = String::from_utf8(bytes).unwrap(); // we wrote ASCII
+        assert!(wire.starts_with(&format!("INVITE {target} SIP/2.0\r\n")), "{wire}");
+    }
+}

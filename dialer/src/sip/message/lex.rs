@@ -135,28 +135,30 @@ impl<'a> Cursor<'a> {
     /// Consumes a quoted string starting at the current `"` and returns its content with
     /// quoted pairs (`\x`) unescaped; `None` if it is not terminated.
     pub(crate) fn quoted_string(&mut self) -> Option<String> {
+        self.quoted_span().map(unescape)
+    }
+
+    /// Consumes a quoted string starting at the current `"` and returns its content as written,
+    /// quoted pairs still escaped (no allocation); `None` if it is not terminated.
+    pub(crate) fn quoted_span(&mut self) -> Option<&'a str> {
         let bytes = self.s.as_bytes();
         if bytes.get(self.pos) != Some(&b'"') {
             return None;
         }
-        let mut out = Vec::new();
         let mut i = self.pos + 1;
         while i < bytes.len() {
             match bytes[i] {
+                // A quoted pair: the next character, whatever it is, belongs to the string.
                 b'\\' => {
-                    let escaped = *bytes.get(i + 1)?;
-                    out.push(escaped);
-                    i += 2;
+                    // `i + 1` is a character boundary: a backslash is one byte.
+                    i += 1 + self.s[i + 1..].chars().next()?.len_utf8();
                 }
                 b'"' => {
+                    let inner = &self.s[self.pos + 1..i];
                     self.pos = i + 1;
-                    // The input was a `str` and we only dropped ASCII bytes, so this is UTF-8.
-                    return String::from_utf8(out).ok();
+                    return Some(inner);
                 }
-                b => {
-                    out.push(b);
-                    i += 1;
-                }
+                _ => i += 1,
             }
         }
         None
@@ -167,10 +169,22 @@ impl<'a> Cursor<'a> {
     /// parameters are malformed (an empty name, a `=` without a value, stray characters).
     pub(crate) fn params(&mut self) -> Option<Vec<(String, Option<String>)>> {
         let mut params = Vec::new();
+        self.scan_params(|name, value| params.push((name.to_owned(), value.map(ParamValue::unquoted))))?;
+        Some(params)
+    }
+
+    /// Checks the parameters as [`params`](Self::params) reads them, without building them:
+    /// what message validation needs.
+    pub(crate) fn check_params(&mut self) -> bool {
+        self.scan_params(|_, _| {}).is_some()
+    }
+
+    /// The parameter grammar, handing each `name` and value as written to `each`.
+    fn scan_params(&mut self, mut each: impl FnMut(&'a str, Option<ParamValue<'a>>)) -> Option<()> {
         loop {
             self.skip_wsp();
             if self.at_end() {
-                return Some(params);
+                return Some(());
             }
             if !self.eat(b';') {
                 return None;
@@ -183,20 +197,54 @@ impl<'a> Cursor<'a> {
             let value = if self.eat(b'=') {
                 self.skip_wsp();
                 if self.peek() == Some(b'"') {
-                    Some(self.quoted_string()?)
+                    Some(ParamValue::Quoted(self.quoted_span()?))
                 } else {
                     let v = self.take_while(is_gen_value_byte);
                     if v.is_empty() {
                         return None;
                     }
-                    Some(v.to_owned())
+                    Some(ParamValue::Plain(v))
                 }
             } else {
                 None
             };
-            params.push((name.to_owned(), value));
+            each(name, value);
         }
     }
+}
+
+/// A parameter value as written.
+#[derive(Clone, Copy)]
+enum ParamValue<'a> {
+    /// A token or host.
+    Plain(&'a str),
+    /// The inside of a quoted string, quoted pairs still escaped.
+    Quoted(&'a str),
+}
+
+impl ParamValue<'_> {
+    fn unquoted(self) -> String {
+        match self {
+            ParamValue::Plain(v) => v.to_owned(),
+            ParamValue::Quoted(v) => unescape(v),
+        }
+    }
+}
+
+/// The content of a quoted string with its quoted pairs (`\x`) unescaped.
+pub(crate) fn unescape(inner: &str) -> String {
+    if pos(inner, b'\\').is_none() {
+        return inner.to_owned();
+    }
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.extend(chars.next()),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Looks a parameter up by name, case-insensitively: `None` if absent, `Some(None)` if present

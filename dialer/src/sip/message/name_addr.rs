@@ -6,8 +6,8 @@
 
 use rsip::Uri;
 
-use super::lex::{Cursor, find_param, is_token_byte, is_wsp, pos, split_list, trim_wsp};
-use super::uri::{UriError, parse_uri};
+use super::lex::{Cursor, find_param, is_token_byte, is_wsp, pos, split_list, trim_wsp, unescape};
+use super::uri::{UriError, UriParts, check_uri};
 
 /// A header value naming a party or a hop: display name, URI and header parameters.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,25 +65,56 @@ pub enum NameAddrError {
 
 /// Parses one `name-addr` or `addr-spec` with its header parameters.
 pub fn parse_name_addr(value: &str) -> Result<NameAddr, NameAddrError> {
+    let parts = check_name_addr(value)?;
+    let display_name = match parts.display {
+        Some(Display::Quoted(raw)) => Some(unescape(raw)),
+        Some(Display::Tokens(raw)) => Some(collapse_wsp(raw)),
+        None => None,
+    };
+    let uri = parts.uri.build();
+    // Checked by `check_name_addr`.
+    let params = Cursor::new(parts.params).params().ok_or(NameAddrError::BadParams)?;
+    Ok(NameAddr { display_name, uri: uri.uri, uri_headers: uri.headers, params })
+}
+
+/// A name-addr checked against the grammar and cut into parts, nothing copied (see
+/// [`super::uri::check_uri`] for why validation does not build).
+pub(crate) struct NameAddrParts<'a> {
+    display: Option<Display<'a>>,
+    uri: UriParts<'a>,
+    /// The header parameters as written (checked).
+    params: &'a str,
+}
+
+/// A display name as written.
+enum Display<'a> {
+    /// The inside of the quotes, quoted pairs still escaped.
+    Quoted(&'a str),
+    /// Tokens and the white space between them.
+    Tokens(&'a str),
+}
+
+/// [`parse_name_addr`]'s checks, nothing copied.
+pub(crate) fn check_name_addr(value: &str) -> Result<NameAddrParts<'_>, NameAddrError> {
     let value = trim_wsp(value);
     if value.is_empty() {
         return Err(NameAddrError::Empty);
     }
     let mut cur = Cursor::new(value);
-    let (display_name, uri_text) = if cur.peek() == Some(b'"') {
-        let name = cur.quoted_string().ok_or(NameAddrError::UnterminatedQuote)?;
+    let (display, uri_text) = if cur.peek() == Some(b'"') {
+        let name = cur.quoted_span().ok_or(NameAddrError::UnterminatedQuote)?;
         cur.skip_wsp();
         if cur.peek() != Some(b'<') {
             return Err(NameAddrError::BadBrackets);
         }
-        (Some(name), bracketed(&mut cur)?)
+        (Some(Display::Quoted(name)), bracketed(&mut cur)?)
     } else if let Some(lt) = pos(value, b'<') {
         let name = trim_wsp(&value[..lt]);
         if !name.bytes().all(|b| is_token_byte(b) || is_wsp(b)) {
             return Err(NameAddrError::BadDisplayName);
         }
         cur.pos = lt;
-        let display = if name.is_empty() { None } else { Some(collapse_wsp(name)) };
+        let display = if name.is_empty() { None } else { Some(Display::Tokens(name)) };
         (display, bracketed(&mut cur)?)
     } else {
         // addr-spec: the URI ends at white space or at the first ';' (which starts header
@@ -94,17 +125,32 @@ pub fn parse_name_addr(value: &str) -> Result<NameAddr, NameAddrError> {
         }
         (None, uri)
     };
-    let parsed = parse_uri(uri_text)?;
-    if parsed.headers.is_some() && !value[..cur.pos].ends_with('>') {
+    let uri = check_uri(uri_text)?;
+    if uri.headers().is_some() && !value[..cur.pos].ends_with('>') {
         return Err(NameAddrError::HeadersNeedBrackets);
     }
-    let params = cur.params().ok_or(NameAddrError::BadParams)?;
-    Ok(NameAddr { display_name, uri: parsed.uri, uri_headers: parsed.headers, params })
+    let params = cur.rest();
+    if !cur.check_params() {
+        return Err(NameAddrError::BadParams);
+    }
+    Ok(NameAddrParts { display, uri, params })
+}
+
+impl NameAddrParts<'_> {
+    /// Whether the URI had `?headers`.
+    pub(crate) fn has_uri_headers(&self) -> bool {
+        self.uri.headers().is_some()
+    }
 }
 
 /// Parses a comma-separated list of name-addrs (Contact, Route, Record-Route).
 pub fn parse_name_addr_list(value: &str) -> Result<Vec<NameAddr>, NameAddrError> {
     split_list(value).ok_or(NameAddrError::Empty)?.into_iter().map(parse_name_addr).collect()
+}
+
+/// [`parse_name_addr_list`]'s checks, nothing built.
+pub(crate) fn check_name_addr_list(value: &str) -> Result<(), NameAddrError> {
+    split_list(value).ok_or(NameAddrError::Empty)?.into_iter().try_for_each(|v| check_name_addr(v).map(drop))
 }
 
 /// Consumes `<uri>` at the cursor and returns the URI text.
@@ -173,5 +219,36 @@ mod tests {
         let list = parse_name_addr_list("<sip:a@h;lr>, \"x,y\" <sip:b@h>").unwrap();
         assert_eq!(list.len(), 2);
         assert_eq!(list[1].display_name.as_deref(), Some("x,y"));
+    }
+
+    #[test]
+    fn checking_accepts_exactly_what_parsing_accepts() {
+        let samples = [
+            r#""J Rosenberg \\\""       <sip:jdrosen@example.com> ;  tag = 98asjd8"#,
+            "caller<sip:caller@example.com>;tag=323",
+            "sip:vivekg@chair-dnrc.example.com ;   tag    = 1918181833n",
+            "<sip:[2001:db8::10]:5070;transport=udp>;expires=60",
+            "\"Bob\" <tel:+15551234567>;tag=x",
+            "<sip:u@h?Route=%3Csip:x%3E>",
+            "\"esc \\é\" <sip:a@b>",
+            r#""Mr. J. User <sip:j.user@example.com>"#,
+            "Bell, Alexander <sip:a@b>;tag=43",
+            "\"W\" < sip:t.watson@example.org >",
+            "sip:u@example.com?Route=%3Csip:x%3E",
+            "\"Joe\" <sip:joe@example.org>;;;;",
+            "<sip:a@b;x=>",
+            "<sip:a@[::1>",
+            "<sip:a@b:99999>",
+            "<nobodyKnowsThisScheme:totallyopaquecontent>",
+            "<sip:a@b>;p=\"open",
+            "  ",
+        ];
+        for s in samples {
+            let parsed = parse_name_addr(s);
+            assert_eq!(check_name_addr(s).is_ok(), parsed.is_ok(), "{s}: {parsed:?}");
+            if let Ok(na) = parsed {
+                assert_eq!(check_name_addr(s).unwrap().has_uri_headers(), na.uri_headers.is_some(), "{s}");
+            }
+        }
     }
 }

@@ -12,9 +12,9 @@ use rsip::{Header, Headers, Method, Request, Response, SipMessage, StatusCode, V
 use super::access::{parse_cseq, parse_max_forwards};
 use super::headers::{header_from_wire, name_value};
 use super::lex::{is_token, is_wsp, trim_wsp};
-use super::name_addr::{NameAddrError, parse_name_addr, parse_name_addr_list};
+use super::name_addr::{NameAddrError, check_name_addr, check_name_addr_list};
 use super::uri::{UriError, parse_uri};
-use super::via::parse_via_list;
+use super::via::check_via_list;
 
 /// Why a message was refused. A malformed request is answered with [`ParseError::status`] when
 /// enough of it is readable (see [`super::reject`]); a malformed response is dropped.
@@ -343,19 +343,19 @@ fn validate(headers: &[Header], request_method: Option<&str>) -> Result<(), Pars
         }
         match header {
             Header::Via(_) => {
-                vias += parse_via_list(value).map_err(|e| bad("Via", e))?.len();
+                vias += check_via_list(value).map_err(|e| bad("Via", e))?;
             }
             Header::To(_) | Header::From(_) => {
-                let na = parse_name_addr(value).map_err(|e| bad(static_name(name), e))?;
-                if na.uri_headers.is_some() {
+                let na = check_name_addr(value).map_err(|e| bad(static_name(name), e))?;
+                if na.has_uri_headers() {
                     return Err(bad(static_name(name), NameAddrError::HeadersNeedBrackets));
                 }
             }
             Header::Contact(_) if trim_wsp(value) != "*" => {
-                parse_name_addr_list(value).map_err(|e| bad("Contact", e))?;
+                check_name_addr_list(value).map_err(|e| bad("Contact", e))?;
             }
             Header::Route(_) | Header::RecordRoute(_) => {
-                parse_name_addr_list(value).map_err(|e| bad(static_name(name), e))?;
+                check_name_addr_list(value).map_err(|e| bad(static_name(name), e))?;
             }
             Header::CallId(_) if value.is_empty() || value.bytes().any(|b| b <= b' ') => {
                 return Err(bad("Call-ID", "empty or contains white space"));

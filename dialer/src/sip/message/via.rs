@@ -7,7 +7,7 @@
 use rsip::Host;
 
 use super::lex::{Cursor, find_param, is_token_byte, is_wsp, split_list};
-use super::uri::{UriError, parse_hostport, parse_port};
+use super::uri::{HostRef, UriError, check_hostport, parse_port};
 
 /// One Via value (a header line may hold several, comma-separated).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,8 +72,40 @@ pub fn parse_via_list(value: &str) -> Result<Vec<Via>, ViaError> {
     split_list(value).ok_or(ViaError::Empty)?.into_iter().map(parse_via).collect()
 }
 
+/// [`parse_via_list`]'s checks, nothing built: how many Via values the line holds.
+pub(crate) fn check_via_list(value: &str) -> Result<usize, ViaError> {
+    let values = split_list(value).ok_or(ViaError::Empty)?;
+    values.iter().try_for_each(|v| check_via(v).map(drop))?;
+    Ok(values.len())
+}
+
 /// Parses a single Via value.
 pub fn parse_via(value: &str) -> Result<Via, ViaError> {
+    let v = check_via(value)?;
+    // Checked by `check_via`.
+    let params = Cursor::new(v.params).params().ok_or(ViaError::BadParams)?;
+    Ok(Via {
+        protocol: format!("{}/{}", v.name, v.version),
+        transport: v.transport.to_owned(),
+        host: v.host.build(),
+        port: v.port,
+        params,
+    })
+}
+
+/// A Via value checked and cut into parts, nothing copied.
+struct ViaParts<'a> {
+    name: &'a str,
+    version: &'a str,
+    transport: &'a str,
+    host: HostRef<'a>,
+    port: Option<u16>,
+    /// The parameters as written (checked).
+    params: &'a str,
+}
+
+/// [`parse_via`]'s checks.
+fn check_via(value: &str) -> Result<ViaParts<'_>, ViaError> {
     let mut cur = Cursor::new(value);
     cur.skip_wsp();
     let name = cur.take_while(is_token_byte);
@@ -108,9 +140,12 @@ pub fn parse_via(value: &str) -> Result<Via, ViaError> {
     } else {
         None
     };
-    let hp = parse_hostport(host)?;
-    let params = cur.params().ok_or(ViaError::BadParams)?;
-    Ok(Via { protocol: format!("{name}/{version}"), transport: transport.to_owned(), host: hp.host, port, params })
+    let (host, _) = check_hostport(host)?;
+    let params = cur.rest();
+    if !cur.check_params() {
+        return Err(ViaError::BadParams);
+    }
+    Ok(ViaParts { name, version, transport, host, port, params })
 }
 
 #[cfg(test)]
