@@ -332,7 +332,7 @@ pub(crate) fn write_host(f: &mut impl fmt::Write, host: &Host) -> fmt::Result {
     match host {
         Host::IpAddr(IpAddr::V6(ip)) => write!(f, "[{ip}]"),
         Host::IpAddr(IpAddr::V4(ip)) => write!(f, "{ip}"),
-        Host::Domain(d) => f.write_str(&d.to_string()),
+        Host::Domain(d) => write!(f, "{d}"),
     }
 }
 

@@ -3,6 +3,7 @@
 //! builds itself. To be merged with the message layer's accessors later.
 
 use super::MessageError;
+use crate::sip::message::lex::{is_gen_value_byte, is_token};
 use compact_str::CompactString;
 use rsip::prelude::*;
 use rsip::{Header, Headers, Method, Request, Transport};
@@ -93,17 +94,15 @@ fn plain_via(value: &str) -> Option<Result<TopVia, MessageError>> {
     };
     let mut params = rest.split(';');
     let sent_by = params.next()?;
-    let plain = |s: &str, extra: &[u8]| {
-        !s.is_empty()
-            && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-.!%*_+`'~".contains(&b) || extra.contains(&b))
-    };
-    if !plain(sent_by, b":[]") {
+    // Tokens, and for hosts and values also `:` and the brackets of IPv6 references.
+    let value_like = |s: &str| !s.is_empty() && s.bytes().all(is_gen_value_byte);
+    if !value_like(sent_by) {
         return None;
     }
     let mut branch = None;
     for param in params {
         let (name, value) = param.split_once('=').unwrap_or((param, ""));
-        if !plain(name, b"") || !(value.is_empty() || plain(value, b":[]")) {
+        if !is_token(name) || !(value.is_empty() || value_like(value)) {
             return None;
         }
         if name.eq_ignore_ascii_case("branch") && branch.is_none() {
@@ -246,7 +245,11 @@ impl InviteStub {
         let _ = write!(head, " {uri} SIP/2.0\r\nVia: {}\r\n", top_via_value(&invite.headers)?);
         let line = |h: &Header| {
             let (name, value) = crate::sip::message::name_value(h);
-            format!("{name}: {value}\r\n")
+            let mut line = String::with_capacity(name.len() + value.len() + 4);
+            for part in [name, ": ", value, "\r\n"] {
+                line.push_str(part);
+            }
+            line
         };
         let mut to = None;
         let mut from = false;
