@@ -10,6 +10,7 @@
 //! - [`dtmf`]: RFC 4733 telephone-event payloads;
 //! - [`audio`]: seeded synthetic greetings (a person, an answering machine) and frame energy;
 //! - [`amd`]: answering-machine detection with Asterisk app_amd's parameters, [`Amd`];
+//! - [`wav`]: reading 8 kHz mono 16-bit PCM WAV files (recordings, the compliance message);
 //! - [`sdp`]: session descriptions and the offer/answer that sets a call's codec and addresses.
 //!
 //! A call's audio in one loop (the network and the clock belong to the driver):
@@ -42,6 +43,7 @@ mod rng;
 pub mod rtp;
 pub mod sdp;
 pub mod stats;
+pub mod wav;
 
 pub use amd::{Amd, AmdCause, AmdConfig, AmdConfigError, AmdDecision};
 pub use audio::{Greeting, GreetingKind, GreetingPlan, frame_dbfs};
