@@ -30,6 +30,15 @@
 //! detector in practice is 80–95%: a person who answers with a sentence is classed machine, a
 //! machine with a short greeting and a long pause is classed human.
 //!
+//! # Measured
+//! On the espeak-ng corpus (`scripts/amd-corpus`: 24 people, 24 voicemail greetings, through
+//! G.711; `cargo test --features speech --test amd -- --nocapture`): with the defaults below,
+//! 40/48 right (machines 24/24, people 16/24; every miss a person saying three or more words
+//! with pauses, "Hi, this is Sam."), decided after 1.8 s on average (p95 2.8 s). With
+//! `maximum_number_of_words = 3`, 47/48 (people 23/24), after 2.2 s on average (p95 2.9 s):
+//! the setting a campaign should start from. The defaults stay app_amd's so that a configuration
+//! means what it means in Asterisk.
+//!
 //! # Where we differ from app_amd, and why
 //! - **Words: machine when the count *exceeds* `maximum_number_of_words`.** app_amd's
 //!   documentation and `amd.conf.sample` say "if exceeded", but its code declares MACHINE when the
