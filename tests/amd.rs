@@ -39,6 +39,8 @@ fn help_shows_an_example() {
     let stdout = text(&out.stdout);
     assert!(stdout.lines().any(|l| l.trim_start().starts_with("dialer amd ")), "{stdout}");
     assert!(stdout.contains("sox"), "the help says how to convert other formats:\n{stdout}");
+    let top = text(&dialer(["--help"]).stdout);
+    assert!(top.contains("dialer amd "), "dialer --help does not mention amd:\n{top}");
 }
 
 #[test]
