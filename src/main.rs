@@ -1,6 +1,7 @@
 //! `dialer`: the command line of dialkit. A thin layer: parse, validate into a config, call one
 //! library function, print. The work lives in the `dialer`, `sim` and `reports` crates.
 
+mod amd;
 mod callee;
 mod check;
 mod load;
@@ -36,6 +37,7 @@ const EXIT_BAD_INPUT: u8 = 2;
   dialer check scenarios/
   dialer load sip:load@127.0.0.1:5060 --rate 100 --calls 1000 --out out/load
   dialer callee --listen 127.0.0.1:5080 --scenario scenarios/reference-ratio2.toml --out out/callee
+  dialer amd recording.wav
 
 Exit codes: 0 ok, 1 a checked bound failed, 2 bad input or usage."
 )]
@@ -56,6 +58,8 @@ enum Command {
     Load(Box<load::Args>),
     /// Answer SIP calls as a scenario's population would: busy, no answer, people, machines.
     Callee(Box<callee::Args>),
+    /// Run the answering-machine detector on recordings (8 kHz mono WAV): verdict, cause, time.
+    Amd(amd::Args),
 }
 
 fn main() -> ExitCode {
@@ -66,6 +70,7 @@ fn main() -> ExitCode {
         Command::Check(args) => args.exec().map(|passed| if passed { EXIT_OK } else { EXIT_FAILED }),
         Command::Load(args) => args.exec().map(|clean| if clean { EXIT_OK } else { EXIT_FAILED }),
         Command::Callee(args) => args.exec().map(|()| EXIT_OK),
+        Command::Amd(args) => args.exec().map(|()| EXIT_OK),
     };
     match result {
         Ok(code) => ExitCode::from(code),

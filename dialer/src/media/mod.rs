@@ -9,6 +9,8 @@
 //! - [`stats`]: [`RtpReceiver`] and per-source [`StreamStats`] (loss, reordering, jitter);
 //! - [`dtmf`]: RFC 4733 telephone-event payloads;
 //! - [`audio`]: seeded synthetic greetings (a person, an answering machine) and frame energy;
+//! - [`amd`]: answering-machine detection with Asterisk app_amd's parameters, [`Amd`];
+//! - [`wav`]: reading 8 kHz mono 16-bit PCM WAV files (recordings, the compliance message);
 //! - [`sdp`]: session descriptions and the offer/answer that sets a call's codec and addresses.
 //!
 //! A call's audio in one loop (the network and the clock belong to the driver):
@@ -33,6 +35,7 @@
 //! assert_eq!(receiver.stream(sender.ssrc()).unwrap().received(), 50);
 //! ```
 
+pub mod amd;
 pub mod audio;
 pub mod dtmf;
 pub mod g711;
@@ -40,7 +43,9 @@ mod rng;
 pub mod rtp;
 pub mod sdp;
 pub mod stats;
+pub mod wav;
 
+pub use amd::{Amd, AmdCause, AmdConfig, AmdConfigError, AmdDecision};
 pub use audio::{Greeting, GreetingKind, GreetingPlan, frame_dbfs};
 pub use dtmf::{TelephoneEvent, TelephoneEventError};
 pub use g711::G711;
