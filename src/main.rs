@@ -3,6 +3,7 @@
 
 mod callee;
 mod check;
+mod leads;
 mod load;
 mod progress;
 mod simulate;
@@ -31,6 +32,7 @@ const EXIT_BAD_INPUT: u8 = 2;
   dialer check scenarios/
   dialer load sip:load@127.0.0.1:5060 --rate 100 --calls 1000 --out out/load
   dialer callee --listen 127.0.0.1:5080 --scenario scenarios/reference-ratio2.toml --out out/callee
+  dialer leads import campaigns/leads-example.csv --campaign campaigns/example.toml
 
 Exit codes: 0 ok, 1 a checked bound failed, 2 bad input or usage."
 )]
@@ -51,6 +53,8 @@ enum Command {
     Load(Box<load::Args>),
     /// Answer SIP calls as a scenario's population would: busy, no answer, people, machines.
     Callee(Box<callee::Args>),
+    /// Manage a live campaign's store: import leads and do-not-call lists, status, CDRs.
+    Leads(leads::Args),
 }
 
 fn main() -> ExitCode {
@@ -61,6 +65,7 @@ fn main() -> ExitCode {
         Command::Check(args) => args.exec().map(|passed| if passed { EXIT_OK } else { EXIT_FAILED }),
         Command::Load(args) => args.exec().map(|clean| if clean { EXIT_OK } else { EXIT_FAILED }),
         Command::Callee(args) => args.exec().map(|()| EXIT_OK),
+        Command::Leads(args) => args.exec().map(|clean| if clean { EXIT_OK } else { EXIT_FAILED }),
     };
     match result {
         Ok(code) => ExitCode::from(code),

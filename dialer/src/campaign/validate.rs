@@ -114,7 +114,11 @@ fn campaign(
         None | Some("fcc") => Rule::Fcc,
         Some("ofcom") => Rule::Ofcom,
         Some(other) => {
-            return Err(ctx.invalid("campaign.rule", format!("{other:?} is not one of fcc, ofcom"), "use fcc or ofcom"));
+            return Err(ctx.invalid(
+                "campaign.rule",
+                format!("{other:?} is not one of fcc, ofcom"),
+                "use fcc or ofcom",
+            ));
         }
     };
     let amd_fp_share = ctx.share("campaign.amd_fp_share", c.amd_fp_share, 0.05)?;
