@@ -174,6 +174,11 @@ pub fn time_zone(name: &str) -> Option<TimeZone> {
     jiff::tz::db().get(name.trim()).ok()
 }
 
+/// Pacing settings no pacer accepts (only possible when a loaded [`Campaign`] was changed).
+#[derive(Debug, thiserror::Error)]
+#[error("pacing settings out of range: {0} (fix: correct [pacing] in the campaign file)")]
+pub struct PacingError(pub String);
+
 /// Reads and validates a campaign file.
 pub fn load(path: &Path) -> Result<Campaign, CampaignError> {
     let text =
@@ -189,29 +194,27 @@ pub fn parse(text: &str, path: &Path) -> Result<Campaign, CampaignError> {
 
 impl Campaign {
     /// The pacer the campaign asks for. `start` is the wall-clock time of the run's `t = 0`: it
-    /// places the UTC day of Ofcom's daily count and VICIdial's daily window.
-    pub fn pacer(&self, start: Timestamp) -> Box<dyn Pacer> {
+    /// places the UTC day of Ofcom's daily count and VICIdial's daily window. Settings read by
+    /// [`load`] always build; an error means the fields were changed after loading.
+    pub fn pacer(&self, start: Timestamp) -> Result<Box<dyn Pacer>, PacingError> {
         const DAY_MS: i64 = 86_400_000;
         let day_ms = start.as_millisecond().rem_euclid(DAY_MS);
         let p = &self.pacing;
-        match p.mode {
+        Ok(match p.mode {
             PacingMode::Preview => Box::new(Preview),
             PacingMode::Progressive => Box::new(Progressive),
-            // Validated: the ratio is positive.
-            PacingMode::Ratio => Box::new(Ratio::new(p.ratio).expect("validated: ratio > 0")),
+            PacingMode::Ratio => {
+                Box::new(Ratio::new(p.ratio).ok_or_else(|| PacingError(format!("ratio = {}", p.ratio)))?)
+            }
             PacingMode::Vicidial => {
                 // Below 86 400, so the cast is exact.
                 let settings = VicidialSettings { start_of_day_s: (day_ms / 1000) as u32, ..p.vicidial.clone() };
-                // Validated with the same settings (the start of day is always in range).
-                Box::new(Vicidial::new(settings).expect("validated: vicidial settings"))
+                Box::new(Vicidial::new(settings).map_err(|e| PacingError(e.to_string()))?)
             }
-            PacingMode::Predictive => {
-                // Validated with the same settings (the day offset is always in range).
-                Box::new(
-                    Predictive::new(self.predictive_settings(day_ms as u64)).expect("validated: predictive settings"),
-                )
-            }
-        }
+            PacingMode::Predictive => Box::new(
+                Predictive::new(self.predictive_settings(day_ms as u64)).map_err(|e| PacingError(e.to_string()))?,
+            ),
+        })
     }
 
     pub(crate) fn predictive_settings(&self, day_offset_ms: u64) -> PredictiveSettings {

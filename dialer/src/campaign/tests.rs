@@ -63,12 +63,12 @@ fn the_shipped_example_parses() {
     assert_eq!(c.retry.busy_ms, 30 * 60_000);
     assert_eq!(c.drop_after_ms, 2_000);
     let start: jiff::Timestamp = "2026-03-02T09:00:00Z".parse().unwrap(); // a valid literal
-    assert_eq!(c.pacer(start).name(), "predictive");
+    assert_eq!(c.pacer(start).unwrap().name(), "predictive");
 }
 
 #[test]
 fn defaults_fill_what_is_left_out() {
-    let c = ok(MINIMAL);
+    let mut c = ok(MINIMAL);
     assert_eq!(c.name, "test", "the file's stem");
     assert_eq!(c.rule, Rule::Fcc);
     assert_eq!((c.ring_timeout_ms, c.drop_after_ms), (25_000, 2_000));
@@ -77,9 +77,11 @@ fn defaults_fill_what_is_left_out() {
     assert_eq!(c.trunks[0].caller_id, "+12025550100");
     assert_eq!((c.trunks[0].port, c.trunks[0].max_cps, c.trunks[0].register), (5080, 10.0, false));
     let start: jiff::Timestamp = "2026-03-02T09:00:00Z".parse().unwrap(); // a valid literal
+    c.pacing = Pacing { mode: PacingMode::Ratio, ratio: 0.0, ..c.pacing };
+    assert!(c.pacer(start).is_err(), "a ratio changed after loading is refused, not a panic");
     for (mode, name) in [("preview", "preview"), ("ratio", "ratio"), ("vicidial", "vicidial")] {
         let c = ok(&MINIMAL.replace("\"progressive\"", &format!("\"{mode}\"")));
-        assert_eq!(c.pacer(start).name(), name);
+        assert_eq!(c.pacer(start).unwrap().name(), name);
     }
 }
 
