@@ -4,6 +4,7 @@
 mod amd;
 mod callee;
 mod check;
+mod leads;
 mod load;
 mod progress;
 mod simulate;
@@ -38,6 +39,7 @@ const EXIT_BAD_INPUT: u8 = 2;
   dialer load sip:load@127.0.0.1:5060 --rate 100 --calls 1000 --out out/load
   dialer callee --listen 127.0.0.1:5080 --scenario scenarios/reference-ratio2.toml --out out/callee
   dialer amd recording.wav
+  dialer leads import campaigns/leads-example.csv --campaign campaigns/example.toml
 
 Exit codes: 0 ok, 1 a checked bound failed, 2 bad input or usage."
 )]
@@ -60,6 +62,8 @@ enum Command {
     Callee(Box<callee::Args>),
     /// Run the answering-machine detector on recordings (8 kHz mono WAV): verdict, cause, time.
     Amd(amd::Args),
+    /// Manage a live campaign's store: import leads and do-not-call lists, status, CDRs.
+    Leads(leads::Args),
 }
 
 fn main() -> ExitCode {
@@ -71,6 +75,7 @@ fn main() -> ExitCode {
         Command::Load(args) => args.exec().map(|clean| if clean { EXIT_OK } else { EXIT_FAILED }),
         Command::Callee(args) => args.exec().map(|()| EXIT_OK),
         Command::Amd(args) => args.exec().map(|()| EXIT_OK),
+        Command::Leads(args) => args.exec().map(|clean| if clean { EXIT_OK } else { EXIT_FAILED }),
     };
     match result {
         Ok(code) => ExitCode::from(code),
