@@ -10,6 +10,7 @@
 
 pub mod campaign;
 pub mod core;
+pub mod live;
 pub mod media;
 pub mod sip;
 pub mod store;
