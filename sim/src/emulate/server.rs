@@ -14,7 +14,7 @@ use dialer::media::sdp::{Answer, LocalMedia, SessionDescription, accept_answer, 
 use dialer::media::{FRAME_MS, FRAME_SAMPLES, G711, Greeting, GreetingKind, RtpReceiver, RtpSender, frame_dbfs};
 use dialer::sip::dialog::{Dialog, ViaSpec};
 use dialer::sip::endpoint::UdpEndpoint;
-use dialer::sip::message::{MessageExt, parse_uri, response_to};
+use dialer::sip::message::{MessageExt, response_to};
 use dialer::sip::transaction::{Config, Event, Peer, Timer, TransactionKey};
 use dialer::sip::transport::bind_udp;
 use foldhash::{HashMap, HashMapExt};
@@ -26,7 +26,7 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::future::Future;
 use std::io::{self, Write};
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -726,7 +726,7 @@ impl<'c, W: Write> Uas<'c, W> {
         }
         call.hangup = Some(by);
         let bye = call.dialog.request(Method::Bye, ViaSpec::udp(&self.local, &branch));
-        let to = next_hop(&call.dialog).unwrap_or(call.peer.addr);
+        let to = call.dialog.next_hop().unwrap_or(call.peer.addr);
         let now = ep.now();
         match ep.layer().send_request(bye, Peer::udp(to), now) {
             Ok(key) => {
@@ -881,21 +881,4 @@ fn number_of(request: &Request) -> Option<u64> {
         return None;
     }
     digits.parse().ok()
-}
-
-/// Where our in-dialog requests go: the first Route (loose routing), else the remote target.
-/// `None` when that names a host we would have to resolve.
-fn next_hop(dialog: &Dialog) -> Option<SocketAddr> {
-    let uri = match dialog.route_set().next() {
-        Some(route) => {
-            let inner = route.trim().trim_start_matches('<');
-            let inner = inner.split('>').next().unwrap_or(inner);
-            parse_uri(inner).ok()?.uri
-        }
-        None => dialog.remote_target().clone(),
-    };
-    let host = uri.host_with_port.host.to_string();
-    let ip: IpAddr = host.trim_start_matches('[').trim_end_matches(']').parse().ok()?;
-    let port = uri.host_with_port.port.map_or(5060, |p| *p.value());
-    Some(SocketAddr::new(ip, port))
 }

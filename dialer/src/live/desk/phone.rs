@@ -12,7 +12,7 @@ use crate::media::G711;
 use crate::media::sdp::{LocalMedia, Negotiated, SessionDescription, accept_answer, answer, offer};
 use crate::sip::dialog::{Dialog, ViaSpec};
 use crate::sip::endpoint::UdpEndpoint;
-use crate::sip::message::{MessageExt, parse_uri, response_to};
+use crate::sip::message::{MessageExt, response_to};
 use crate::sip::transaction::{Event, Peer, Timer, TransactionKey};
 use compact_str::{CompactString, format_compact};
 use rsip::headers::{Contact, ContentType, UntypedHeader};
@@ -355,7 +355,7 @@ impl Phones {
             return;
         }
         let bye = leg.dialog.request(Method::Bye, ViaSpec::udp(&self.sent_by, &branch));
-        let to = next_hop(&leg.dialog).unwrap_or(leg.peer.addr);
+        let to = leg.dialog.next_hop().unwrap_or(leg.peer.addr);
         let now = ep.now();
         match ep.layer().send_request(bye, Peer::udp(to), now) {
             Ok(key) => {
@@ -385,21 +385,4 @@ fn leg_media(n: &Negotiated) -> LegMedia {
         remote: n.remote,
         sends: n.direction.sends(),
     }
-}
-
-/// Where our in-dialog requests go: the first Route (loose routing), else the remote target.
-/// `None` when that names a host we would have to resolve.
-fn next_hop(dialog: &Dialog) -> Option<SocketAddr> {
-    let uri = match dialog.route_set().next() {
-        Some(route) => {
-            let inner = route.trim().trim_start_matches('<');
-            let inner = inner.split('>').next().unwrap_or(inner);
-            parse_uri(inner).ok()?.uri
-        }
-        None => dialog.remote_target().clone(),
-    };
-    let host = uri.host_with_port.host.to_string();
-    let ip: IpAddr = host.trim_start_matches('[').trim_end_matches(']').parse().ok()?;
-    let port = uri.host_with_port.port.map_or(5060, |p| *p.value());
-    Some(SocketAddr::new(ip, port))
 }

@@ -33,11 +33,11 @@ mod build;
 pub use build::{RequestSpec, cancel_for, response_to};
 
 use crate::sip::transaction::MessageError;
-use crate::sip::transaction::headers::{call_id, cseq, from_tag, malformed, to_tag};
+use crate::sip::transaction::headers::{call_id, cseq, from_tag, to_tag};
 use compact_str::CompactString;
 use rsip::headers::{CSeq, CallId, ContentLength, ContentType, From, MaxForwards, Route, To, UntypedHeader, Via};
-use rsip::prelude::*;
 use rsip::{Header, Headers, Method, Request, Response, Transport, Uri, Version};
+use std::fmt::Write as _;
 
 /// Why a request could not be built.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -258,6 +258,26 @@ impl Dialog {
         &self.remote_target
     }
 
+    /// The address our in-dialog requests go to: the first Route's (loose routing), else the
+    /// remote target's. `None` when that names a host we would have to resolve (a name, not an
+    /// address). The port defaults to 5060.
+    pub fn next_hop(&self) -> Option<std::net::SocketAddr> {
+        let uri = match self.route_set().next() {
+            Some(route) => {
+                let inner = route.trim().trim_start_matches('<');
+                let inner = inner.split('>').next().unwrap_or(inner);
+                crate::sip::message::parse_uri(inner).ok()?.uri
+            }
+            None => self.remote_target.clone(),
+        };
+        let ip = match uri.host_with_port.host {
+            rsip::Host::IpAddr(ip) => ip,
+            rsip::Host::Domain(_) => return None,
+        };
+        let port = uri.host_with_port.port.map_or(5060, |p| *p.value());
+        Some(std::net::SocketAddr::new(ip, port))
+    }
+
     /// Route header values, in the order our requests carry them.
     pub fn route_set(&self) -> impl Iterator<Item = &str> {
         self.route_set.iter().map(|r| &**r)
@@ -469,20 +489,44 @@ fn contact_uri(headers: &Headers) -> Result<Option<Uri>, MessageError> {
     }) else {
         return Ok(None);
     };
-    let contact = h.typed().map_err(|e| malformed("Contact", h.value(), e))?;
-    Ok(Some(contact.uri))
+    let list = name_addrs("Contact", h.value())?;
+    Ok(list.into_iter().next().map(|na| na.uri))
 }
 
-/// Every Record-Route value, one per route (a header may list several), in message order.
+/// Every Record-Route value, one per route (a header may list several), in message order, each
+/// written `<uri>;params` by our own writer (rsip's typed header refuses IPv6 hosts).
 fn record_route(headers: &Headers) -> Result<Vec<Box<str>>, MessageError> {
     let mut routes = Vec::new();
     for h in headers.iter() {
         if let Header::RecordRoute(rr) = h {
-            let typed = rr.typed().map_err(|e| malformed("Record-Route", rr.value(), e))?;
-            routes.extend(typed.uris().iter().map(|u| u.to_string().into_boxed_str()));
+            for na in name_addrs("Record-Route", rr.value())? {
+                let mut route = format!("<{}>", crate::sip::message::UriDisplay(&na.uri));
+                for (name, value) in &na.params {
+                    route.push(';');
+                    route.push_str(name);
+                    if let Some(v) = value {
+                        let plain = !v.is_empty() && v.bytes().all(crate::sip::message::lex::is_gen_value_byte);
+                        if plain {
+                            let _ = write!(route, "={v}");
+                        } else {
+                            let _ = write!(route, "=\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\""));
+                        }
+                    }
+                }
+                routes.push(route.into_boxed_str());
+            }
         }
     }
     Ok(routes)
+}
+
+/// A name-addr list header through the message layer's parser.
+fn name_addrs(header: &'static str, value: &str) -> Result<Vec<crate::sip::message::NameAddr>, MessageError> {
+    crate::sip::message::parse_name_addr_list(value).map_err(|e| MessageError::Malformed {
+        header,
+        value: value.chars().take(200).collect(),
+        reason: e.to_string(),
+    })
 }
 
 #[cfg(test)]

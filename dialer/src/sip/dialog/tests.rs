@@ -260,3 +260,19 @@ fn requests_to_ipv6_and_tel_targets_build_and_keep_their_form_on_the_wire() {
         assert!(wire.starts_with(&format!("INVITE {target} SIP/2.0\r\n")), "{wire}");
     }
 }
+
+#[test]
+fn the_next_hop_is_the_first_route_else_the_remote_target_and_never_a_name() {
+    let inv = invite();
+    // Routed through p2.example.com first: a name we would have to resolve.
+    assert_eq!(Dialog::uac(&inv, &answer(&inv, 200)).unwrap().next_hop(), None);
+    let mut direct = response_to(&inv, 200, Some("b2"));
+    direct.headers.push(Contact::new("<sip:callee@192.0.2.9:5070>").into());
+    let d = Dialog::uac(&inv, &direct).unwrap();
+    assert_eq!(d.next_hop(), Some("192.0.2.9:5070".parse().unwrap())); // a literal
+    let mut proxied = response_to(&inv, 200, Some("b2"));
+    proxied.headers.push(Contact::new("<sip:callee@192.0.2.9:5070>").into());
+    proxied.headers.push(RecordRoute::new("<sip:[2001:db8::7];lr>").into());
+    let d = Dialog::uac(&inv, &proxied).unwrap();
+    assert_eq!(d.next_hop(), Some("[2001:db8::7]:5060".parse().unwrap())); // a literal
+}
