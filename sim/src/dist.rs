@@ -368,27 +368,11 @@ pub struct DistError {
 /// milliseconds, possibly fractional. Every duration in a scenario goes through here so that
 /// they all accept the same spellings and fail with the same advice.
 pub fn parse_duration_ms(text: &str) -> Result<f64, DistError> {
-    let trimmed = text.trim();
-    if trimmed.starts_with('-') {
-        return Err(DistError {
-            key: "",
-            problem: format!("{text:?} is negative"),
-            fix: "durations are zero or more; write one such as \"0s\" or \"5s\"".into(),
-        });
-    }
-    match humantime::parse_duration(trimmed) {
-        Ok(d) => Ok(duration_ms(d)),
-        Err(humantime::DurationError::NumberOverflow) => Err(DistError {
-            key: "",
-            problem: format!("{text:?} is too large"),
-            fix: "write a duration under a few centuries, such as \"8h\"".into(),
-        }),
-        Err(_) => Err(DistError {
-            key: "",
-            problem: format!("{text:?} is not a duration"),
-            fix: "write a humantime duration such as \"180s\" or \"3m\"".into(),
-        }),
-    }
+    dialer::campaign::parse_duration(text).map(duration_ms).map_err(|e| DistError {
+        key: "",
+        problem: e.problem,
+        fix: e.fix.into(),
+    })
 }
 
 /// The TOML form of a distribution, as written in a scenario file. Every parameter is optional

@@ -1,7 +1,7 @@
 //! Durations as campaign files write them: humantime text (`"2s"`, `"30m"`, `"72h"`, `"1d"`).
 //!
-//! The simulator has the same parser (`sim::dist::parse_duration_ms`), but `sim` depends on
-//! `dialer`, not the other way round, so this small one lives here. Both accept exactly what
+//! The one duration parser of dialkit's files: campaign files here, scenario files through
+//! `sim::dist::parse_duration_ms` (`sim` depends on `dialer`). It accepts exactly what
 //! `humantime::parse_duration` accepts, less negative values.
 
 /// Why a duration's text was refused: the problem and the fix, for the caller to place under a key.
@@ -16,6 +16,11 @@ pub struct DurationError {
 /// Milliseconds of a humantime duration (`"250ms"`, `"15s"`, `"3m"`, `"8h"`, `"1d"`), rounded
 /// down to a whole millisecond.
 pub fn parse_duration_ms(text: &str) -> Result<u64, DurationError> {
+    u64::try_from(parse_duration(text)?.as_millis()).map_err(|_| too_large(text))
+}
+
+/// A humantime duration (`"250ms"`, `"15s"`, `"1h 30m"`), zero or more.
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, DurationError> {
     let trimmed = text.trim();
     if trimmed.starts_with('-') {
         return Err(DurationError {
@@ -24,11 +29,11 @@ pub fn parse_duration_ms(text: &str) -> Result<u64, DurationError> {
         });
     }
     match humantime::parse_duration(trimmed) {
-        Ok(d) => u64::try_from(d.as_millis()).map_err(|_| too_large(text)),
+        Ok(d) => Ok(d),
         Err(humantime::DurationError::NumberOverflow) => Err(too_large(text)),
         Err(_) => Err(DurationError {
             problem: format!("{text:?} is not a duration"),
-            fix: "write a duration such as \"2s\", \"30m\", \"4h\" or \"1d\"",
+            fix: "write a duration such as \"2s\", \"180s\", \"30m\" or \"4h\"",
         }),
     }
 }

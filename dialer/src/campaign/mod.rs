@@ -51,7 +51,7 @@ use jiff::tz::TimeZone;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-pub use duration::{DurationError, parse_duration_ms};
+pub use duration::{DurationError, parse_duration, parse_duration_ms};
 pub use error::CampaignError;
 pub use number::{NumberError, Numbering};
 pub use retry::{Next, RetryRules, Rule};
