@@ -1,14 +1,11 @@
 //! One replication: the event loop that drives the dialer core and the world in virtual time.
 
 use crate::queue::EventQueue;
-use crate::scenario::{self, PacingMode, Rule, Scenario};
+use crate::scenario::{self, Rule, Scenario};
 use crate::world::World;
 use compact_str::CompactString;
-use dialer::core::pacer::{AbandonRule, Predictive, PredictiveSettings};
-use dialer::core::{
-    Config, Dialer, NoDialing, Output, Pacer, Preview, Progressive, Ratio, Screening, Vicidial, VicidialMethod,
-    VicidialSettings,
-};
+use dialer::core::pacer::{AbandonRule, PacingPlan, PredictiveSettings};
+use dialer::core::{Config, Dialer, Output, Pacer, Screening, VicidialMethod, VicidialSettings};
 use reports::{AgentInterval, Cdr, Metrics, MetricsBuilder, Time};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -39,21 +36,13 @@ pub struct RunStats {
 
 /// The pacer a scenario asks for, built from its `[pacing]` settings alone.
 pub fn build_pacer(sc: &Scenario) -> Result<Box<dyn Pacer>, SimError> {
-    let file = || sc.source.display().to_string();
-    Ok(match sc.pacing.mode {
-        PacingMode::None => Box::new(NoDialing),
-        PacingMode::Progressive => Box::new(Progressive),
-        // Scenario validation guarantees a preview time for every group in preview mode.
-        PacingMode::Preview => Box::new(Preview),
-        // ... and a positive ratio.
-        PacingMode::Ratio => Box::new(Ratio::new(sc.pacing.ratio).expect("validated: ratio > 0")),
-        // ... and settings VICIdial accepts (the pacer's own checks are no stricter).
-        PacingMode::Vicidial => Box::new(Vicidial::new(vicidial_settings(sc)).expect("validated: vicidial settings")),
-        PacingMode::Predictive => Box::new(
-            Predictive::new(predictive_settings(sc))
-                .map_err(|e| SimError::Pacing { file: file(), detail: e.to_string() })?,
-        ),
-    })
+    let plan = PacingPlan {
+        mode: sc.pacing.mode,
+        ratio: sc.pacing.ratio,
+        vicidial: vicidial_settings(sc),
+        predictive: predictive_settings(sc),
+    };
+    plan.build().map_err(|e| SimError::Pacing { file: sc.source.display().to_string(), detail: e.to_string() })
 }
 
 /// The predictive pacer's settings from a scenario: its pacing target, its compliance rule, where

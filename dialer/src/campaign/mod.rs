@@ -44,8 +44,8 @@ pub mod window;
 #[cfg(test)]
 mod tests;
 
-use crate::core::pacer::{AbandonRule, Predictive, PredictiveSettings};
-use crate::core::{Pacer, Preview, Progressive, Ratio, Vicidial, VicidialSettings};
+use crate::core::pacer::{AbandonRule, PacingPlan, PredictiveSettings};
+use crate::core::{Pacer, VicidialSettings};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use std::net::SocketAddr;
@@ -94,20 +94,8 @@ pub struct Campaign {
     pub retry: RetryRules,
 }
 
-/// The pacing modes a live campaign may use (the scenario file's names).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PacingMode {
-    /// An agent reads each lead's record first and decides to dial.
-    Preview,
-    /// One call per free agent.
-    Progressive,
-    /// `ratio` calls per free agent.
-    Ratio,
-    /// VICIdial-style adaptive dial level.
-    Vicidial,
-    /// Predictive, held to `target_abandon`.
-    Predictive,
-}
+/// The pacing modes (the core's; a campaign may use any but `none`).
+pub use crate::core::pacer::PacingMode;
 
 /// The `[pacing]` section: the same keys and defaults as a scenario's `[pacing]`.
 #[derive(Clone, Debug, PartialEq)]
@@ -200,21 +188,14 @@ impl Campaign {
         const DAY_MS: i64 = 86_400_000;
         let day_ms = start.as_millisecond().rem_euclid(DAY_MS);
         let p = &self.pacing;
-        Ok(match p.mode {
-            PacingMode::Preview => Box::new(Preview),
-            PacingMode::Progressive => Box::new(Progressive),
-            PacingMode::Ratio => {
-                Box::new(Ratio::new(p.ratio).ok_or_else(|| PacingError(format!("ratio = {}", p.ratio)))?)
-            }
-            PacingMode::Vicidial => {
-                // Below 86 400, so the cast is exact.
-                let settings = VicidialSettings { start_of_day_s: (day_ms / 1000) as u32, ..p.vicidial.clone() };
-                Box::new(Vicidial::new(settings).map_err(|e| PacingError(e.to_string()))?)
-            }
-            PacingMode::Predictive => Box::new(
-                Predictive::new(self.predictive_settings(day_ms as u64)).map_err(|e| PacingError(e.to_string()))?,
-            ),
-        })
+        let plan = PacingPlan {
+            mode: p.mode,
+            ratio: p.ratio,
+            // Below 86 400, so the cast is exact.
+            vicidial: VicidialSettings { start_of_day_s: (day_ms / 1000) as u32, ..p.vicidial.clone() },
+            predictive: self.predictive_settings(day_ms as u64),
+        };
+        plan.build().map_err(|e| PacingError(e.to_string()))
     }
 
     pub(crate) fn predictive_settings(&self, day_offset_ms: u64) -> PredictiveSettings {

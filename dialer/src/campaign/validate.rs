@@ -197,11 +197,8 @@ fn pacing(ctx: &Ctx<'_>, raw: Option<RawPacing>) -> Result<Pacing, CampaignError
     let modes = "preview, progressive, ratio, vicidial, predictive";
     let mode = match p.mode.as_deref() {
         None => return Err(ctx.missing("pacing.mode", &format!("mode = one of {modes}"))),
-        Some("preview") => PacingMode::Preview,
-        Some("progressive") => PacingMode::Progressive,
-        Some("ratio") => PacingMode::Ratio,
-        Some("vicidial") => PacingMode::Vicidial,
-        Some("predictive") => PacingMode::Predictive,
+        // `none` is for inbound-only scenarios; a campaign dials.
+        Some(name) if let Some(mode) = PacingMode::from_name(name).filter(|m| *m != PacingMode::None) => mode,
         Some(other) => {
             return Err(ctx.invalid(
                 "pacing.mode",

@@ -210,23 +210,8 @@ pub struct Pacing {
     pub latest_server_time: Option<String>,
 }
 
-/// The pacing algorithms; the file spells them in lower case.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PacingMode {
-    /// An agent sees each record first and decides to dial.
-    Preview,
-    /// One call per free agent.
-    Progressive,
-    /// A fixed number of calls per free agent (`ratio`).
-    Ratio,
-    /// VICIdial-style adaptive dial level.
-    Vicidial,
-    /// Predictive: dials ahead of agents becoming free, held to `target_abandon`.
-    Predictive,
-    /// No outbound dialing (inbound-only scenarios).
-    None,
-}
+/// The pacing algorithms (the core's: scenario and campaign files share them).
+pub use dialer::core::pacer::PacingMode;
 
 /// VICIdial's adaptive methods: `hard_limit`, `tapered`, `average`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]

@@ -1,7 +1,7 @@
 //! The sweep as a frontier figure: one series per pacing mode (and per value of any other varied
 //! key but the last), its points joined in order of the last varied key's value.
 
-use super::{PointResult, Sweep, mode_name};
+use super::{PointResult, Sweep};
 use reports::plot::{Estimate, Frontier, FrontierPoint, FrontierSeries};
 
 /// The key that picks the series rather than the order of points.
@@ -19,7 +19,7 @@ impl Sweep {
         let order = self.order_key();
         let mut series: Vec<(String, Vec<&PointResult>)> = Vec::new();
         for p in &self.points {
-            let mut name = mode_name(p.scenario.pacing.mode).to_owned();
+            let mut name = p.scenario.pacing.mode.name().to_owned();
             for (i, (key, value)) in self.keys.iter().zip(&p.values).enumerate() {
                 if Some(i) != order && key != MODE_KEY {
                     name.push_str(&format!(", {key}={value}"));

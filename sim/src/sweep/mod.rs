@@ -22,7 +22,7 @@ mod vary;
 
 use crate::batch::{self, Job};
 use crate::engine::SimError;
-use crate::scenario::{self, PacingMode, Rule, Scenario, ScenarioError};
+use crate::scenario::{self, Rule, Scenario, ScenarioError};
 use reports::Metrics;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -304,18 +304,6 @@ pub fn abandon_key(sc: &Scenario) -> &'static str {
     match sc.compliance.rule {
         Rule::Fcc => "outbound.abandon_rate",
         Rule::Ofcom => "outbound.abandon_rate_ofcom",
-    }
-}
-
-/// A pacing mode as the scenario file spells it.
-pub fn mode_name(mode: PacingMode) -> &'static str {
-    match mode {
-        PacingMode::Preview => "preview",
-        PacingMode::Progressive => "progressive",
-        PacingMode::Ratio => "ratio",
-        PacingMode::Vicidial => "vicidial",
-        PacingMode::Predictive => "predictive",
-        PacingMode::None => "none",
     }
 }
 

@@ -1,4 +1,5 @@
 use super::*;
+use crate::scenario::PacingMode;
 use std::path::PathBuf;
 
 fn file(dir: &tempfile::TempDir) -> PathBuf {

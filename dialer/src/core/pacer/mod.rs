@@ -6,10 +6,12 @@
 //! against a real trunk.
 
 mod fixed;
+mod plan;
 pub mod predictive;
 mod vicidial;
 
 pub use fixed::{NoDialing, Preview, Progressive, Ratio};
+pub use plan::{PacingMode, PacingPlan, PlanError};
 pub use predictive::{AbandonRule, Predictive, PredictiveSettings};
 pub use vicidial::{Vicidial, VicidialMethod, VicidialSettings, VicidialSettingsError};
 
