@@ -220,6 +220,23 @@ impl DigestClient {
         Self::default()
     }
 
+    /// The header (`Authorization` for a 401, `Proxy-Authorization` for a 407) answering the
+    /// first challenge of `response` to `request`, to add to the request sent again with the next
+    /// CSeq: what a UAC does on 401/407. `None` when the response carries no challenge we read.
+    pub fn answer(
+        &mut self,
+        response: &rsip::Response,
+        request: &rsip::Request,
+        credentials: &Credentials,
+        cnonce: &str,
+    ) -> Option<rsip::Header> {
+        let (kind, challenge) = Challenge::all_in(response).into_iter().next()?;
+        let uri = request.uri.to_string();
+        let method = request.method.to_string();
+        let value = self.authorize(&challenge, credentials, &method, &uri, &request.body, cnonce);
+        Some(kind.answer_header(value))
+    }
+
     /// The value of the `Authorization` (or `Proxy-Authorization`) header answering `challenge`
     /// for a request `method` to `uri` (the Request-URI as written), with `body` for
     /// `qop=auth-int`. `cnonce` is the client nonce, drawn by the caller (unused without qop).

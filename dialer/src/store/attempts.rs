@@ -2,8 +2,8 @@
 //! one transaction that also moves the lead.
 
 use super::{
-    BeginError, CallbackError, DispositionError, FinishError, JournalError, LeadState, QueryError, SqliteError, Store, ms, sqlite,
-    state, timestamp,
+    BeginError, CallbackError, DispositionError, FinishError, JournalError, LeadState, QueryError, SqliteError, Store,
+    ms, sqlite, state, timestamp,
 };
 use crate::campaign::retry::{CALLBACK, DNC_REQUEST};
 use crate::campaign::{Next, retry::later};

@@ -55,8 +55,7 @@ pub use dnc::DncReport;
 pub use due::{Due, DueCallback};
 pub use error::{
     BeginError, CallbackError, CorruptError, DispositionError, DncError, ExportError, FinishError, ImportError,
-    JournalError,
-    OpenError, QueryError, SqliteError,
+    JournalError, OpenError, QueryError, SqliteError,
 };
 pub use import::{ImportReport, RowNote, RowProblem};
 
