@@ -1,0 +1,233 @@
+//! End to end on loopback: `dialer run` dials a 40-lead campaign into `dialer callee` (the
+//! emulated customers of tests/live/callee.toml: people, machines, busy lines, no answers, invalid
+//! numbers), with five scripted agents (the desk is not merged yet). Checks that every lead ends
+//! in a final state, that the CDRs and agent log give the same metrics through the reports code
+//! as the run wrote, that the abandon rate is under the cap, that no lead was dialled twice at
+//! once, and that nothing on the do-not-call list or outside its calling window was dialled.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A child process killed when the test ends, however it ends.
+struct Guard(Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn dialer() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_dialer"))
+}
+
+/// Starts `dialer callee` on a free loopback port; returns it and its address.
+fn callee(dir: &Path) -> (Guard, String) {
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/live/callee.toml");
+    let mut child = dialer()
+        .args(["callee", "--listen", "127.0.0.1:0", "--duration", "600s", "--scenario"])
+        .arg(scenario)
+        .arg("--out")
+        .arg(dir.join("callee"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the dialer binary runs");
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let first = lines.next().expect("a first line").expect("text");
+    let addr = first.split("listening on ").nth(1).and_then(|r| r.split(' ').next()).expect("an address").to_owned();
+    // Keep reading its standard error so it never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    (Guard(child), addr)
+}
+
+/// A one-second 500 Hz tone, 8 kHz mono 16-bit: the abandon message.
+fn write_wav(path: &Path) {
+    let samples: Vec<i16> =
+        (0..8000).map(|i| (6000.0 * (2.0 * std::f64::consts::PI * 500.0 * i as f64 / 8000.0).sin()) as i16).collect();
+    dialer::media::wav::write(std::fs::File::create(path).unwrap(), &samples).unwrap();
+}
+
+/// The campaign file: progressive pacing, one trunk (the callee), open all day on `day` in
+/// UTC, quick retries, at most two attempts.
+pub fn campaign(dir: &Path, trunk: &str, day: &str) -> PathBuf {
+    let text = format!(
+        r#"[campaign]
+name = "live-e2e"
+store = "live.sqlite"
+country_code = 1
+timezone = "UTC"
+ring_timeout = "15s"
+drop_after = "2s"
+abandon_message = "abandon.wav"
+[pacing]
+mode = "progressive"
+[[trunks]]
+uri = "sip:{trunk}"
+caller_id = "+12025550100"
+max_lines = 10
+max_cps = 20
+[agents]
+api = "127.0.0.1:0"
+sip = "127.0.0.1:0"
+[windows]
+start = "00:00"
+end = "24:00"
+days = ["{day}"]
+[retry]
+max_attempts = 2
+busy = "1s"
+no_answer = "1s"
+machine = "1s"
+abandoned = "1s"
+failed = "1s"
+callback = "3s"
+"#
+    );
+    let path = dir.join("campaign.toml");
+    std::fs::write(&path, text).unwrap();
+    write_wav(&dir.join("abandon.wav"));
+    path
+}
+
+fn rows(path: &Path) -> Vec<HashMap<String, String>> {
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    reader
+        .records()
+        .map(|r| headers.iter().zip(r.unwrap().iter()).map(|(h, v)| (h.into(), v.into())).collect())
+        .collect()
+}
+
+fn run_ok(cmd: &mut Command, limit: Duration) -> String {
+    let child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let started = Instant::now();
+    let mut guard = Guard(child);
+    loop {
+        if let Some(status) = guard.0.try_wait().unwrap() {
+            let mut err = String::new();
+            std::io::Read::read_to_string(&mut guard.0.stderr.take().unwrap(), &mut err).unwrap();
+            assert!(status.success(), "failed: {status}\n{err}");
+            return err;
+        }
+        assert!(started.elapsed() < limit, "did not finish within {limit:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn a_campaign_runs_end_to_end_on_loopback() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (_callee, addr) = callee(d);
+    let today = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC);
+    let day = format!("{:?}", today.weekday()).to_lowercase()[..3].to_owned();
+    let campaign = campaign(d, &addr, &day);
+    let numbers: Vec<String> = (0..40).map(|i| format!("+1202555{:04}", 100 + i)).collect();
+    let dnc = [&numbers[5], &numbers[17]];
+    let mut leads = String::from("id,number\n");
+    for (i, n) in numbers.iter().enumerate() {
+        leads.push_str(&format!("L{i},{n}\n"));
+    }
+    std::fs::write(d.join("leads.csv"), leads).unwrap();
+    std::fs::write(d.join("dnc.txt"), format!("{}\n{}\n", dnc[0], dnc[1])).unwrap();
+    let c = campaign.to_str().unwrap();
+    run_ok(
+        dialer().args(["leads", "dnc", d.join("dnc.txt").to_str().unwrap(), "--campaign", c]),
+        Duration::from_secs(10),
+    );
+    run_ok(
+        dialer().args(["leads", "import", d.join("leads.csv").to_str().unwrap(), "--campaign", c]),
+        Duration::from_secs(10),
+    );
+
+    let out = d.join("out");
+    let started = Instant::now();
+    let log =
+        run_ok(
+            dialer()
+                .args(["run", c, "--until-done", "--scripted-agents", "5", "--talk", "1s", "--wrap", "300ms"])
+                .args(["--dispositions", "sale,sale,callback,dnc_request", "--out", out.to_str().unwrap()]),
+            Duration::from_secs(240),
+        );
+    let took = started.elapsed();
+    assert!(log.contains("abandon"), "a status line each second:\n{log}");
+
+    // Every lead is final.
+    let campaign_file = dialer::campaign::load(&campaign).unwrap();
+    let store = dialer::store::Store::open(&campaign_file.store, campaign_file.store_rules()).unwrap();
+    let summary = store.summary().unwrap();
+    assert!(summary.is_finished(), "every lead final: {summary:?}");
+    assert_eq!(summary.total(), 40);
+
+    // The run's files measure the same through the reports code as metrics.json says.
+    let cdrs = rows(&out.join("cdr.csv"));
+    let recomputed = reports::metrics_from_files(&out.join("cdr.csv"), &out.join("agents.csv")).unwrap();
+    let written: reports::Metrics =
+        serde_json::from_str(&std::fs::read_to_string(out.join("metrics.json")).unwrap()).unwrap();
+    // JSON keeps floats to about 1e-15: compare the two as JSON numbers within that.
+    let close = |a: &serde_json::Value, b: &serde_json::Value| match (a.as_f64(), b.as_f64()) {
+        (Some(x), Some(y)) => (x - y).abs() <= 1e-9 * x.abs().max(1.0),
+        _ => a == b,
+    };
+    for section in ["outbound", "agents", "lines"] {
+        let (a, b) = (serde_json::to_value(&recomputed).unwrap(), serde_json::to_value(&written).unwrap());
+        for (key, value) in a[section].as_object().unwrap() {
+            let other = &b[section][key];
+            let same = match value.as_object() {
+                Some(inner) => inner.iter().all(|(k, v)| close(v, &other[k])),
+                None => close(value, other),
+            };
+            assert!(same, "{section}.{key}: recomputed {value}, written {other}");
+        }
+    }
+    assert_eq!(written.outbound.dials as usize, cdrs.len());
+    assert_eq!(summary.attempts as usize, cdrs.len(), "every placed call has its CDR");
+    assert!(written.outbound.connects > 10, "people reached agents: {:?}", written.outbound);
+    assert!(written.outbound.machine > 0 && written.outbound.busy > 0 && written.outbound.invalid > 0);
+    assert!(written.outbound.abandon_rate <= reports::ABANDON_CAP, "{:?}", written.outbound);
+    for plot in ["abandon", "calls", "occupancy"] {
+        assert!(out.join(format!("{plot}.svg")).exists(), "{plot} plot");
+    }
+
+    // Never the do-not-call list; never a lead twice at once; nothing after a dnc_request.
+    let mut by_lead: HashMap<&str, Vec<&HashMap<String, String>>> = HashMap::new();
+    for row in &cdrs {
+        assert!(!dnc.contains(&&row["callee"]), "dialled a number on the do-not-call list: {row:?}");
+        by_lead.entry(&row["lead_id"]).or_default().push(row);
+    }
+    for calls in by_lead.values_mut() {
+        calls.sort_by(|a, b| a["dial_time"].cmp(&b["dial_time"]));
+        for pair in calls.windows(2) {
+            assert!(pair[0]["end_time"] <= pair[1]["dial_time"], "a lead dialled twice at once: {pair:?}");
+            assert_ne!(pair[0]["disposition"], "dnc_request", "called again after a dnc_request: {pair:?}");
+        }
+    }
+    eprintln!(
+        "live e2e: {} calls in {:.0?}: {:?}; wait to agent p50 {} ms",
+        cdrs.len(),
+        took,
+        summary.leads,
+        written.outbound.wait_to_agent_ms.p50
+    );
+
+    // Leads whose own time zone is on another day are outside the window: a run dials none.
+    let other_zone = if today.hour() >= 10 { "Pacific/Kiritimati" } else { "Etc/GMT+12" };
+    let late = format!("id,number,timezone\nZ1,+12025559001,{other_zone}\nZ2,+12025559002,{other_zone}\n");
+    std::fs::write(d.join("late.csv"), late).unwrap();
+    drop(store);
+    run_ok(
+        dialer().args(["leads", "import", d.join("late.csv").to_str().unwrap(), "--campaign", c]),
+        Duration::from_secs(10),
+    );
+    let out2 = d.join("out2");
+    run_ok(
+        dialer().args(["run", c, "--for", "3s", "--scripted-agents", "2", "--out", out2.to_str().unwrap()]),
+        Duration::from_secs(60),
+    );
+    assert!(rows(&out2.join("cdr.csv")).is_empty(), "nothing dialled outside its calling window");
+}
