@@ -15,7 +15,7 @@ use std::sync::Arc;
 #[command(after_help = "Examples:
   dialer run campaigns/example.toml --out out/live
   dialer run campaigns/example.toml --for 8h --out out/monday
-  dialer run tests/live/campaign.toml --until-done --scripted-agents 3 --talk 3s --wrap 1s --out out/loopback
+  dialer run campaigns/example.toml --until-done --scripted-agents 3 --talk 3s --wrap 1s --out out/loopback
 
 Dials the campaign's store (import leads first with `dialer leads import`) through its trunks,
 paced by its [pacing], inside its calling windows, with its retry rules; answered calls are
