@@ -3,12 +3,14 @@
 use anyhow::{Context, bail};
 use dialer::sip::transaction::Config;
 use dialer::sip::transport::DEFAULT_BUFFER_BYTES;
+use sim::emulate::agents::{self, AgentsConfig, DispositionMix, local_ip_towards};
 use sim::emulate::person::Limits;
 use sim::emulate::record::Summary;
 use sim::emulate::server::{CalleeConfig, run};
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Instant;
 
 #[derive(clap::Args)]
 #[command(after_help = "Examples:
@@ -24,6 +26,14 @@ then a greeting over RTP (a short hello, or a long message ending with a beep). 
 when they hear no one within their patience after their greeting; a machine after --max-message.
 It runs until SIGINT/SIGTERM, --duration or --calls ended calls, then hangs up what is left.
 With --out DIR: calls.csv (one row per call) and summary.json.
+
+With --agents-to sip:HOST:PORT and --agents-api HOST:PORT it also plays the scenario's agents
+against a live dialer's desk (docs/agents.md): agent-1 … agent-N call in at their group's login
+time, poll the agent API every 100 ms, talk for their drawn talk time when put in a call, hang up,
+wrap up for their drawn wrap time with a disposition (20% sale, 5% callback an hour later, 2%
+dnc_request, else no_sale), repeat, and hang up their phones at their logout time or when the
+callee stops. Their counts go in the summary and, with --out, agents.csv:
+  dialer callee --listen 127.0.0.1:5080 --scenario s.toml --agents-to sip:127.0.0.1:5070 --agents-api 127.0.0.1:8080
 Exit codes: 0 ran and stopped cleanly, 2 bad input.")]
 pub struct Args {
     /// Where to listen for SIP over UDP
@@ -71,6 +81,24 @@ pub struct Args {
     /// Print the summary as JSON instead of text
     #[arg(long)]
     json: bool,
+    /// Also run the scenario's agents: their phones call in to this desk (sip:HOST:PORT)
+    #[arg(long, value_name = "SIP_URI", requires = "agents_api")]
+    agents_to: Option<String>,
+    /// The agent API the emulated agents use (HOST:PORT)
+    #[arg(long, value_name = "HOST:PORT", requires = "agents_to")]
+    agents_api: Option<SocketAddr>,
+}
+
+/// The desk's address in `sip:HOST:PORT` (a user part and parameters are allowed and ignored).
+fn desk_addr(text: &str) -> anyhow::Result<SocketAddr> {
+    let rest = text.strip_prefix("sip:").unwrap_or(text);
+    let rest = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
+    let rest = rest.split(';').next().unwrap_or(rest);
+    rest.parse().map_err(|_| {
+        anyhow::anyhow!(
+            "--agents-to `{text}` is not sip:IP:PORT (fix: give the desk's address, e.g. sip:127.0.0.1:5070)"
+        )
+    })
 }
 
 use crate::flag_duration as duration;
@@ -108,9 +136,18 @@ impl Args {
         })
     }
 
+    fn agents(&self) -> anyhow::Result<Option<AgentsConfig>> {
+        let (Some(to), Some(api)) = (&self.agents_to, self.agents_api) else { return Ok(None) };
+        let desk = desk_addr(to)?;
+        let ip = local_ip_towards(desk).with_context(|| format!("no local address reaches the desk at {desk}"))?;
+        Ok(Some(AgentsConfig { desk, api, ip, mix: DispositionMix::default() }))
+    }
+
     /// Runs the callee until it is stopped.
     pub fn exec(self) -> anyhow::Result<()> {
         let config = self.config()?;
+        let agents_config = self.agents()?;
+        let scenario = config.scenario.clone();
         let records = match &self.out {
             Some(dir) => {
                 std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
@@ -124,15 +161,35 @@ impl Args {
         let summary = runtime
             .block_on(async {
                 let stop = stop_signal();
-                run(
+                let (stop_agents, stopped) = tokio::sync::watch::channel(false);
+                let agents = agents_config
+                    .map(|cfg| tokio::spawn(async move { agents::run(&scenario, cfg, Instant::now(), stopped).await }));
+                let result = run(
                     config,
                     |bound| eprintln!("dialer callee: listening on {} (SIP/UDP), RTP on {}", bound.sip, bound.rtp),
                     stop,
                     records,
                 )
-                .await
+                .await;
+                let _ = stop_agents.send(true);
+                let records = match agents {
+                    Some(task) => task.await.unwrap_or_default(),
+                    None => Vec::new(),
+                };
+                result.map(|mut summary| {
+                    summary.agents = records;
+                    summary
+                })
             })
             .context("the callee stopped")?;
+        if let Some(dir) = &self.out
+            && !summary.agents.is_empty()
+        {
+            let path = dir.join("agents.csv");
+            let file = std::fs::File::create(&path).with_context(|| format!("cannot write {}", path.display()))?;
+            agents::write_csv(&summary.agents, std::io::BufWriter::new(file))
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
         if let Some(dir) = &self.out {
             let path = dir.join("summary.json");
             std::fs::write(&path, serde_json::to_string_pretty(&summary)? + "\n")
@@ -141,7 +198,8 @@ impl Args {
         let mut out = std::io::stdout().lock();
         write_summary(&mut out, &summary, self.json)?;
         if let Some(dir) = &self.out {
-            writeln!(out, "wrote {}/{{calls.csv, summary.json}}", dir.display())?;
+            let agents = if summary.agents.is_empty() { "" } else { ", agents.csv" };
+            writeln!(out, "wrote {}/{{calls.csv, summary.json{agents}}}", dir.display())?;
         }
         Ok(())
     }

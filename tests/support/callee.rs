@@ -52,6 +52,14 @@ impl Callee {
         Callee { child, addr, out }
     }
 
+    /// Asks the callee to stop (SIGTERM), as an operator would.
+    pub fn terminate(&self) {
+        // SAFETY: kill(2) on our own child's pid has no memory effects.
+        unsafe {
+            libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM);
+        }
+    }
+
     /// Waits for the callee to stop by itself (at most 60 s): its stdout and calls.csv rows.
     pub fn finish(mut self) -> (String, Vec<HashMap<String, String>>) {
         let deadline = Instant::now() + Duration::from_secs(60);

@@ -8,7 +8,8 @@
 //! - [`person`]: one callee's decisions, sans-IO and tested in virtual time: ring, answer or
 //!   refuse, listen, and hang up when patience runs out;
 //! - [`server`]: the SIP transaction user and the shared RTP socket that carry them out;
-//! - [`record`]: `calls.csv` rows and the run's summary.
+//! - [`record`]: `calls.csv` rows and the run's summary;
+//! - [`agents`]: the scenario's agents, logged in to a live dialer's desk (`--agents-to`).
 //!
 //! The run loop, as the CLI drives it:
 //!
@@ -21,6 +22,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod agents;
 pub mod person;
 pub mod record;
 pub mod server;

@@ -98,6 +98,9 @@ pub struct Summary {
     pub retransmissions: u64,
     /// Seconds the callee ran.
     pub duration_s: f64,
+    /// What each emulated agent did (`--agents-to`); absent without agents.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub agents: Vec<super::agents::AgentRecord>,
 }
 
 impl Summary {
@@ -134,7 +137,24 @@ impl Summary {
             out,
             "sip: {} datagrams sent ({} retransmissions), {} received",
             self.sip_sent, self.retransmissions, self.sip_received
-        )
+        )?;
+        for a in &self.agents {
+            writeln!(
+                out,
+                "{}: {} calls ({} hung up by the agent), talk {:.1} s, wrap {:.1} s; sale {}, callback {}, dnc_request {}, no_sale {}; ended {}",
+                a.name,
+                a.calls,
+                a.agent_hangups,
+                a.talk_ms as f64 / 1000.0,
+                a.wrap_ms as f64 / 1000.0,
+                a.sale,
+                a.callback,
+                a.dnc_request,
+                a.no_sale,
+                a.end
+            )?;
+        }
+        Ok(())
     }
 }
 

@@ -10,7 +10,7 @@ use super::sys;
 use crate::dist::Dist;
 use crate::rng::uniform;
 use compact_str::{CompactString, format_compact};
-use dialer::media::sdp::{LocalMedia, offer};
+use dialer::media::sdp::{Direction, LocalMedia, offer};
 use dialer::sip::auth::{Credentials, DigestClient};
 use dialer::sip::dialog::{Dialog, RequestSpec, ViaSpec, response_to};
 use dialer::sip::endpoint::UdpEndpoint;
@@ -272,7 +272,7 @@ impl<'c> Uac<'c> {
             started: 0,
             rng: Pcg64Mcg::new(u128::from(config.seed) | 1 << 64),
             digest: DigestClient::new(),
-            sdp: sdp_offer(local),
+            sdp: sdp_offer(local, config.media),
             media: None,
         }
     }
@@ -634,14 +634,28 @@ fn with_user(target: &str, user: &str) -> String {
 
 /// Our SDP offer: one audio stream (PCMU, PCMA, telephone-event) at our address; the RTP port
 /// is the SIP port + 2.
-fn sdp_offer(local: SocketAddr) -> Vec<u8> {
-    let media = LocalMedia::new(local.ip(), local.port().wrapping_add(2), 1);
-    offer(&media).to_string().into_bytes()
+/// The INVITE's offer. Without `--media` nothing listens on the RTP port, so the offer says
+/// `a=inactive` (RFC 3264 §5.1): the far end then sends no audio we would only bounce with ICMP
+/// errors, and does no media work the run does not measure.
+fn sdp_offer(local: SocketAddr, media: bool) -> Vec<u8> {
+    let mut ours = LocalMedia::new(local.ip(), local.port().wrapping_add(2), 1);
+    if !media {
+        ours.direction = Direction::Inactive;
+    }
+    offer(&ours).to_string().into_bytes()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_offer_is_inactive_unless_the_run_sends_and_receives_media() {
+        let local: SocketAddr = "127.0.0.1:5060".parse().unwrap(); // a literal
+        let text = |media| String::from_utf8(sdp_offer(local, media)).unwrap(); // SDP is text
+        assert!(text(false).contains("a=inactive\r\n"), "{}", text(false));
+        assert!(text(true).contains("a=sendrecv\r\n"), "{}", text(true));
+    }
 
     #[test]
     fn numbers_replace_the_user_part_of_the_target() {
