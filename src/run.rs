@@ -3,8 +3,10 @@
 
 use crate::flag_duration;
 use anyhow::{Context, bail};
-use dialer::live::agents::{Script, Scripted};
+use dialer::live::agents::{AgentSide, Script, Scripted};
+use dialer::live::desk::{Desk, DeskConfig};
 use dialer::live::driver::{Driver, DriverConfig, RunRecords, Status};
+use dialer::store::Store;
 use reports::{AgentWriter, CdrWriter, MetricsBuilder};
 use std::io::{BufWriter, Write};
 use std::net::IpAddr;
@@ -15,6 +17,7 @@ use std::sync::Arc;
 #[command(after_help = "Examples:
   dialer run campaigns/example.toml --out out/live
   dialer run campaigns/example.toml --for 8h --out out/monday
+  dialer callee --listen 127.0.0.1:5080 --scenario s.toml --agents-to sip:127.0.0.1:5070 --agents-api 127.0.0.1:8089
   dialer run campaigns/example.toml --until-done --scripted-agents 3 --talk 3s --wrap 1s --out out/loopback
 
 Dials the campaign's store (import leads first with `dialer leads import`) through its trunks,
@@ -25,8 +28,9 @@ placed, ringing, talking; agents ready, talking, in wrap-up; the abandon rate so
 After kill -9, the next start hangs up the calls left in flight and closes their records.
 With --out DIR: cdr.csv and agents.csv (the simulator's formats), metrics.json (the same metrics
 code) and plots (abandon, dial_level, agents, calls, occupancy; .svg and .png).
-Until the agents' desk lands, agents are scripted: --scripted-agents N agents that talk for
---talk, wrap up for --wrap and give --dispositions in turn.
+Agents' phones call in to the campaign's [agents] sip address and act through its HTTP/JSON api
+(docs/agents.md). For runs with nobody at the phones, --scripted-agents N replaces the desk with
+N agents that talk for --talk, wrap up for --wrap and give --dispositions in turn.
 Exit codes: 0 ran and stopped cleanly, 2 bad input (campaign, store, addresses).")]
 pub struct Args {
     /// The campaign file
@@ -68,7 +72,7 @@ impl Args {
         let campaign = dialer::campaign::load(&self.campaign)?;
         let samples = dialer::media::wav::read(&campaign.abandon_message)
             .with_context(|| format!("{}: [campaign] abandon_message", self.campaign.display()))?;
-        let store = dialer::store::Store::open(&campaign.store, campaign.store_rules())?;
+        let store = Store::open(&campaign.store, campaign.store_rules())?;
         let Some(first) = campaign.trunks.first() else { bail!("{}: no [[trunks]]", self.campaign.display()) };
         let local_ip = match self.local_ip {
             Some(ip) => ip,
@@ -84,26 +88,38 @@ impl Args {
             until_done: self.until_done,
             drain: flag_duration("drain", &self.drain)?,
         };
-        let Some(agents) = self.scripted_agents else {
-            bail!(
-                "the agents' desk is not part of this build yet: run with --scripted-agents N (fix: add --scripted-agents 3)"
-            );
-        };
-        let script = Script {
-            agents,
-            talk: flag_duration("talk", &self.talk)?,
-            wrap: flag_duration("wrap", &self.wrap)?,
-            dispositions: self.dispositions.clone(),
-            callback_in: std::time::Duration::from_secs(5),
-        };
         let name = config.campaign.name.clone();
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
-        let label = name.clone();
-        let records = runtime.block_on(async move {
-            let driver = Driver::new(config, store, Scripted::new(script)).await?;
-            eprintln!("dialer: {label}: SIP on {}", driver.sip_addr());
-            driver.run(shutdown(), print_status).await
-        })?;
+        let records = match self.scripted_agents {
+            Some(agents) => {
+                let script = Script {
+                    agents,
+                    talk: flag_duration("talk", &self.talk)?,
+                    wrap: flag_duration("wrap", &self.wrap)?,
+                    dispositions: self.dispositions.clone(),
+                    callback_in: std::time::Duration::from_secs(5),
+                };
+                runtime.block_on(async move { drive(config, store, Scripted::new(script)).await })?
+            }
+            None => {
+                let endpoints = config.campaign.agents;
+                runtime.block_on(async move {
+                    let desk =
+                        Desk::bind(DeskConfig { sip: endpoints.sip, api: endpoints.api }).await.with_context(|| {
+                            format!(
+                                "binding the agents' desk ([agents] sip = {}, api = {})",
+                                endpoints.sip, endpoints.api
+                            )
+                        })?;
+                    eprintln!(
+                        "dialer: agents' desk: phones to sip:{}, API on http://{}",
+                        desk.sip_addr(),
+                        desk.api_addr()
+                    );
+                    drive(config, store, desk).await
+                })?
+            }
+        };
         eprintln!(
             "dialer: stopped: {} calls this run, {} closed from the last run, {} left in flight",
             records.cdrs.len(),
@@ -116,6 +132,14 @@ impl Args {
         }
         Ok(())
     }
+}
+
+/// Runs the driver with `agents` until it stops.
+async fn drive<A: AgentSide>(config: DriverConfig, store: Store, agents: A) -> anyhow::Result<RunRecords> {
+    let name = config.campaign.name.clone();
+    let driver = Driver::new(config, store, agents).await?;
+    eprintln!("dialer: {name}: SIP on {}", driver.sip_addr());
+    Ok(driver.run(shutdown(), print_status).await?)
 }
 
 /// The local address the kernel would use to reach `host:port` (no packet is sent).

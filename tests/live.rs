@@ -1,6 +1,7 @@
 //! End to end on loopback: `dialer run` dials a 40-lead campaign into `dialer callee` (the
 //! emulated customers of tests/live/callee.toml: people, machines, busy lines, no answers, invalid
-//! numbers), with five scripted agents (the desk is not merged yet). Checks that every lead ends
+//! numbers), with five agents: the callee's emulated agents through the dialer's desk (their
+//! phones over SIP, the agent API over HTTP), and, apart, five scripted agents. Checks that every lead ends
 //! in a final state, that the CDRs and agent log give the same metrics through the reports code
 //! as the run wrote, that the abandon rate is under the cap, that no lead was dialled twice at
 //! once, and that nothing on the do-not-call list or outside its calling window was dialled.
@@ -25,12 +26,23 @@ fn dialer() -> Command {
     Command::new(env!("CARGO_BIN_EXE_dialer"))
 }
 
-/// Starts `dialer callee` on a free loopback port; returns it and its address.
-fn callee(dir: &Path) -> (Guard, String) {
+/// A loopback port free a moment ago.
+fn free_port() -> u16 {
+    std::net::UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Starts `dialer callee` on a free loopback port (its agents calling the desk at `desk`, if
+/// given: SIP and API addresses); returns it and its address.
+fn callee(dir: &Path, desk: Option<(&str, &str)>) -> (Guard, String) {
     let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/live/callee.toml");
+    let agents: Vec<String> = match desk {
+        Some((sip, api)) => vec!["--agents-to".into(), format!("sip:{sip}"), "--agents-api".into(), api.into()],
+        None => vec![],
+    };
     let mut child = dialer()
         .args(["callee", "--listen", "127.0.0.1:0", "--duration", "600s", "--scenario"])
         .arg(scenario)
+        .args(agents)
         .arg("--out")
         .arg(dir.join("callee"))
         .stdout(Stdio::null())
@@ -54,7 +66,8 @@ fn write_wav(path: &Path) {
 
 /// The campaign file: progressive pacing, one trunk (the callee), open all day on `day` in
 /// UTC, quick retries, at most two attempts.
-pub fn campaign(dir: &Path, trunk: &str, day: &str) -> PathBuf {
+pub fn campaign(dir: &Path, trunk: &str, day: &str, desk: (&str, &str)) -> PathBuf {
+    let (desk_sip, desk_api) = desk;
     let text = format!(
         r#"[campaign]
 name = "live-e2e"
@@ -72,8 +85,8 @@ caller_id = "+12025550100"
 max_lines = 10
 max_cps = 20
 [agents]
-api = "127.0.0.1:0"
-sip = "127.0.0.1:0"
+api = "{desk_api}"
+sip = "{desk_sip}"
 [windows]
 start = "00:00"
 end = "24:00"
@@ -120,13 +133,23 @@ fn run_ok(cmd: &mut Command, limit: Duration) -> String {
 }
 
 #[test]
-fn a_campaign_runs_end_to_end_on_loopback() {
+fn a_campaign_runs_end_to_end_with_emulated_agents_through_the_desk() {
+    end_to_end(true);
+}
+
+#[test]
+fn a_campaign_runs_end_to_end_with_scripted_agents() {
+    end_to_end(false);
+}
+
+fn end_to_end(desk: bool) {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let (_callee, addr) = callee(d);
+    let (desk_sip, desk_api) = (format!("127.0.0.1:{}", free_port()), format!("127.0.0.1:{}", free_port()));
+    let (_callee, addr) = callee(d, desk.then_some((desk_sip.as_str(), desk_api.as_str())));
     let today = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC);
     let day = format!("{:?}", today.weekday()).to_lowercase()[..3].to_owned();
-    let campaign = campaign(d, &addr, &day);
+    let campaign = campaign(d, &addr, &day, (&desk_sip, &desk_api));
     let numbers: Vec<String> = (0..40).map(|i| format!("+1202555{:04}", 100 + i)).collect();
     let dnc = [&numbers[5], &numbers[17]];
     let mut leads = String::from("id,number\n");
@@ -147,15 +170,29 @@ fn a_campaign_runs_end_to_end_on_loopback() {
 
     let out = d.join("out");
     let started = Instant::now();
-    let log =
-        run_ok(
-            dialer()
-                .args(["run", c, "--until-done", "--scripted-agents", "5", "--talk", "1s", "--wrap", "300ms"])
-                .args(["--dispositions", "sale,sale,callback,dnc_request", "--out", out.to_str().unwrap()]),
-            Duration::from_secs(240),
-        );
+    let agents: &[&str] = if desk {
+        &[]
+    } else {
+        &[
+            "--scripted-agents",
+            "5",
+            "--talk",
+            "1s",
+            "--wrap",
+            "300ms",
+            "--dispositions",
+            "sale,sale,callback,dnc_request",
+        ]
+    };
+    let log = run_ok(
+        dialer().args(["run", c, "--until-done", "--out", out.to_str().unwrap()]).args(agents),
+        Duration::from_secs(240),
+    );
     let took = started.elapsed();
     assert!(log.contains("abandon"), "a status line each second:\n{log}");
+    if desk {
+        assert!(log.contains("agents' desk: phones to sip:"), "the desk served the agents:\n{log}");
+    }
 
     // Every lead is final.
     let campaign_file = dialer::campaign::load(&campaign).unwrap();
@@ -196,7 +233,9 @@ fn a_campaign_runs_end_to_end_on_loopback() {
 
     // Never the do-not-call list; never a lead twice at once; nothing after a dnc_request.
     let mut by_lead: HashMap<&str, Vec<&HashMap<String, String>>> = HashMap::new();
+    let mut dispositions: HashMap<&str, usize> = HashMap::new();
     for row in &cdrs {
+        *dispositions.entry(&row["disposition"]).or_default() += 1;
         assert!(!dnc.contains(&&row["callee"]), "dialled a number on the do-not-call list: {row:?}");
         by_lead.entry(&row["lead_id"]).or_default().push(row);
     }
@@ -208,7 +247,7 @@ fn a_campaign_runs_end_to_end_on_loopback() {
         }
     }
     eprintln!(
-        "live e2e: {} calls in {:.0?}: {:?}; wait to agent p50 {} ms",
+        "live e2e (desk: {desk}): {} calls in {:.0?}: {:?}; wait to agent p50 {} ms; dispositions {dispositions:?}",
         cdrs.len(),
         took,
         summary.leads,

@@ -1,6 +1,6 @@
-//! The agents' side of the live driver, as the driver sees it: events in ([`AgentEvent`]),
-//! calls bridged out ([`AgentSide::connect`]). The desk ([`super::desk`]: agents' phones and the
-//! HTTP API) is one implementation; [`Scripted`] is another, agents that follow a script in
+//! The agents' side of the live driver, as the driver sees it: events in ([`AgentEvent`], the
+//! desk's [`DeskEvent`]s), calls bridged out ([`AgentSide::connect`]). The desk ([`Desk`]:
+//! agents' phones and the HTTP API) is one implementation; [`Scripted`] is another, agents that follow a script in
 //! wall-clock time, for runs on loopback with nobody at the phones and for the driver's tests.
 
 use crate::core::{AgentId, CallId};
@@ -10,24 +10,8 @@ use std::future::Future;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
-/// One 20 ms G.711 frame of a bridged call's audio.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Frame {
-    /// 0 (PCMU) or 8 (PCMA).
-    pub payload_type: u8,
-    /// 160 G.711 bytes.
-    pub payload: Vec<u8>,
-}
-
-/// The two directions of a call bridged to an agent: the customer's frames go into `to_agent`,
-/// the agent's come out of `from_agent`.
-#[derive(Debug)]
-pub struct AgentAudio {
-    /// The customer's audio, towards the agent.
-    pub to_agent: mpsc::Sender<Frame>,
-    /// The agent's audio, towards the customer.
-    pub from_agent: mpsc::Receiver<Frame>,
-}
+pub use super::desk::{AgentAudio, Frame};
+use super::desk::{Desk, DeskEvent};
 
 /// What an agent did.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -58,6 +42,34 @@ pub trait AgentSide: Send {
     fn call_ended(&mut self, agent: AgentId, call: CallId);
     /// The agent's state as the dialer sees it (`ready`, `talk`, `wrap`, `paused`, …), to show.
     fn set_state(&mut self, agent: AgentId, state: &str);
+}
+
+/// The desk: agents' phones over SIP and the HTTP/JSON agent API (docs/agents.md).
+impl AgentSide for Desk {
+    async fn next(&mut self) -> AgentEvent {
+        match Desk::next(self).await {
+            DeskEvent::Login { agent, name } => AgentEvent::Login { agent, name },
+            DeskEvent::Logout { agent } => AgentEvent::Logout { agent },
+            DeskEvent::Pause { agent } => AgentEvent::Pause { agent },
+            DeskEvent::Resume { agent } => AgentEvent::Resume { agent },
+            DeskEvent::Hangup { agent } => AgentEvent::Hangup { agent },
+            DeskEvent::WrapDone { agent, disposition, callback_at } => {
+                AgentEvent::WrapDone { agent, disposition, callback_at }
+            }
+        }
+    }
+
+    fn connect(&mut self, agent: AgentId, call: CallId, caller: &str) -> Option<AgentAudio> {
+        Desk::connect(self, agent, call, caller)
+    }
+
+    fn call_ended(&mut self, agent: AgentId, call: CallId) {
+        Desk::call_ended(self, agent, call)
+    }
+
+    fn set_state(&mut self, agent: AgentId, state: &str) {
+        Desk::set_state(self, agent, state)
+    }
 }
 
 /// How scripted agents behave.
