@@ -126,3 +126,42 @@ fn kill_9_at_seeded_moments_loses_nothing_and_dials_no_lead_twice_at_once() {
         started.elapsed()
     );
 }
+
+#[test]
+fn sigterm_stops_dialing_lets_calls_end_and_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (_callee, addr) = live::callee(d, None);
+    let today = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC);
+    let day = format!("{:?}", today.weekday()).to_lowercase()[..3].to_owned();
+    let campaign = live::campaign(d, &addr, &day, ("127.0.0.1:0", "127.0.0.1:0"));
+    let c = campaign.to_str().unwrap();
+    let leads: String =
+        std::iter::once("number\n".to_owned()).chain((0..40).map(|i| format!("+1202555{:04}\n", 100 + i))).collect();
+    std::fs::write(d.join("leads.csv"), leads).unwrap();
+    let status = dialer().args(["leads", "import", d.join("leads.csv").to_str().unwrap(), "--campaign", c]).status();
+    assert!(status.unwrap().success());
+    let mut child = Guard(
+        dialer()
+            .args(["run", c, "--scripted-agents", "5", "--talk", "2s", "--wrap", "200ms", "--drain", "30s"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    std::thread::sleep(Duration::from_secs(4));
+    unsafe {
+        // SAFETY: signalling our own child process by its pid.
+        libc::kill(child.0.id() as i32, libc::SIGTERM);
+    }
+    let stopped = Instant::now();
+    let mut err = String::new();
+    child.0.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    let status = child.0.wait().unwrap();
+    assert!(status.success(), "exit 0 after SIGTERM: {status}\n{err}");
+    assert!(err.contains("stopping: no new calls"), "{err}");
+    assert!(stopped.elapsed() < Duration::from_secs(30), "bounded by --drain");
+    let store = open_store(&campaign);
+    assert!(store.in_flight().unwrap().is_empty(), "calls in flight ended before the exit:\n{err}");
+    assert!(!store.is_finished().unwrap(), "dialing stopped early, leads left for later");
+}
