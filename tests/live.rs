@@ -146,6 +146,10 @@ fn end_to_end(desk: bool) {
         *dispositions.entry(&row["disposition"]).or_default() += 1;
         assert!(!dnc.contains(&&row["callee"]), "dialled a number on the do-not-call list: {row:?}");
         by_lead.entry(&row["lead_id"]).or_default().push(row);
+        if row["outcome"] == "no_answer" && row["hangup_by"] == "dialer" {
+            let ring: u64 = row["ring_ms"].parse().unwrap();
+            assert!(ring >= 15_000, "cancelled before the 15-second minimum ring: {row:?}");
+        }
     }
     for calls in by_lead.values_mut() {
         calls.sort_by(|a, b| a["dial_time"].cmp(&b["dial_time"]));
@@ -177,4 +181,75 @@ fn end_to_end(desk: bool) {
         Duration::from_secs(60),
     );
     assert!(rows(&out2.join("cdr.csv")).is_empty(), "nothing dialled outside its calling window");
+}
+
+/// A trunk that refuses everything with 503: what a failing carrier does.
+fn refusing_trunk() -> (std::net::SocketAddr, std::thread::JoinHandle<u32>) {
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    socket.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+    let addr = socket.local_addr().unwrap();
+    let handle = std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        let mut invites = 0;
+        while let Ok((n, from)) = socket.recv_from(&mut buf) {
+            let text = String::from_utf8_lossy(&buf[..n]).into_owned();
+            if text.starts_with("ACK") || text.starts_with("SIP/2.0") {
+                continue;
+            }
+            invites += u32::from(text.starts_with("INVITE"));
+            let mut reply = String::from("SIP/2.0 503 Service Unavailable\r\n");
+            for line in text.lines() {
+                let name = line.split(':').next().unwrap_or("").to_ascii_lowercase();
+                if ["via", "from", "to", "call-id", "cseq"].contains(&name.as_str()) {
+                    reply.push_str(line);
+                    reply.push_str("\r\n");
+                }
+            }
+            reply.push_str("Content-Length: 0\r\n\r\n");
+            let _ = socket.send_to(reply.as_bytes(), from);
+        }
+        invites
+    });
+    (addr, handle)
+}
+
+/// The first trunk answers every INVITE and OPTIONS with 503: calls go out through the second
+/// (failover), the first is marked down and dialing carries on; every lead still ends final.
+#[test]
+fn a_failing_first_trunk_fails_over_to_the_second() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (_callee, addr) = callee(d, None);
+    let (bad, refused) = refusing_trunk();
+    let today = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC);
+    let day = format!("{:?}", today.weekday()).to_lowercase()[..3].to_owned();
+    let campaign = campaign(d, &addr, &day, ("127.0.0.1:0", "127.0.0.1:0"));
+    let text = std::fs::read_to_string(&campaign).unwrap();
+    let first =
+        format!("[[trunks]]\nuri = \"sip:{bad}\"\ncaller_id = \"+12025550100\"\nmax_lines = 10\nmax_cps = 20\n");
+    std::fs::write(&campaign, text.replacen("[[trunks]]", &format!("{first}[[trunks]]"), 1)).unwrap();
+    let c = campaign.to_str().unwrap();
+    let leads: String =
+        std::iter::once("number\n".to_owned()).chain((0..10).map(|i| format!("+1202555{:04}\n", 300 + i))).collect();
+    std::fs::write(d.join("leads.csv"), leads).unwrap();
+    run_ok(
+        dialer().args(["leads", "import", d.join("leads.csv").to_str().unwrap(), "--campaign", c]),
+        Duration::from_secs(10),
+    );
+    let out = d.join("out");
+    let log = run_ok(
+        dialer()
+            .args(["run", c, "--until-done", "--scripted-agents", "3", "--talk", "1s", "--wrap", "200ms"])
+            .args(["--out", out.to_str().unwrap()]),
+        Duration::from_secs(120),
+    );
+    assert!(log.contains("is down"), "the failing trunk is marked down:\n{log}");
+    let cdrs = rows(&out.join("cdr.csv"));
+    assert!(cdrs.iter().all(|r| r["sip_code"] != "503"), "no call failed with the first trunk's 503");
+    assert!(cdrs.iter().any(|r| r["outcome"] == "connected"));
+    let c = dialer::campaign::load(&campaign).unwrap();
+    let store = dialer::store::Store::open(&c.store, c.store_rules()).unwrap();
+    assert!(store.summary().unwrap().is_finished());
+    let refused = refused.join().unwrap();
+    assert!(refused >= 1 && refused <= 3, "the first trunk got INVITEs until it was down: {refused}");
 }

@@ -282,7 +282,13 @@ impl<A: AgentSide> Driver<A> {
             if code >= 200 {
                 self.options_keys.remove(&key);
                 self.trunks[i].options = None;
-                if self.trunks[i].alive() {
+                // Any answer but a server failure or a timeout says the trunk serves (a 404 or
+                // 405 to OPTIONS is common); 5xx and 408 count as failures.
+                if code >= 500 || code == 408 {
+                    if self.trunks[i].failed() {
+                        eprintln!("dialer: trunk {} is down ({code} to OPTIONS)", self.trunks[i].config.uri);
+                    }
+                } else if self.trunks[i].alive() {
                     eprintln!("dialer: trunk {} is up", self.trunks[i].config.uri);
                 }
             }
