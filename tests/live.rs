@@ -251,5 +251,5 @@ fn a_failing_first_trunk_fails_over_to_the_second() {
     let store = dialer::store::Store::open(&c.store, c.store_rules()).unwrap();
     assert!(store.summary().unwrap().is_finished());
     let refused = refused.join().unwrap();
-    assert!(refused >= 1 && refused <= 3, "the first trunk got INVITEs until it was down: {refused}");
+    assert!((1..=3).contains(&refused), "the first trunk got INVITEs until it was down: {refused}");
 }
