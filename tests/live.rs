@@ -253,3 +253,43 @@ fn a_failing_first_trunk_fails_over_to_the_second() {
     let refused = refused.join().unwrap();
     assert!((1..=3).contains(&refused), "the first trunk got INVITEs until it was down: {refused}");
 }
+
+/// Ratio pacing with one agent answers more people than it can serve: the ones no agent takes
+/// within drop_after hear the abandon message (a 1 s WAV) and are hung up by the dialer, recorded
+/// `abandoned` with the message's length in their wait.
+#[test]
+fn a_live_answer_no_agent_takes_hears_the_message_and_is_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (_callee, addr) = callee(d, None);
+    let today = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC);
+    let day = format!("{:?}", today.weekday()).to_lowercase()[..3].to_owned();
+    let campaign = campaign(d, &addr, &day, ("127.0.0.1:0", "127.0.0.1:0"));
+    let text = std::fs::read_to_string(&campaign).unwrap();
+    std::fs::write(&campaign, text.replace("mode = \"progressive\"", "mode = \"ratio\"\nratio = 4.0")).unwrap();
+    let c = campaign.to_str().unwrap();
+    let leads: String =
+        std::iter::once("number\n".to_owned()).chain((0..12).map(|i| format!("+1202555{:04}\n", 500 + i))).collect();
+    std::fs::write(d.join("leads.csv"), leads).unwrap();
+    run_ok(
+        dialer().args(["leads", "import", d.join("leads.csv").to_str().unwrap(), "--campaign", c]),
+        Duration::from_secs(10),
+    );
+    let out = d.join("out");
+    run_ok(
+        dialer()
+            .args(["run", c, "--until-done", "--scripted-agents", "1", "--talk", "4s", "--wrap", "200ms"])
+            .args(["--out", out.to_str().unwrap()]),
+        Duration::from_secs(180),
+    );
+    let cdrs = rows(&out.join("cdr.csv"));
+    let dropped: Vec<_> = cdrs.iter().filter(|r| r["outcome"] == "abandoned").collect();
+    assert!(!dropped.is_empty(), "ratio 4 with one agent drops some: {cdrs:?}");
+    for row in &dropped {
+        assert_eq!(row["hangup_by"], "dialer", "{row:?}");
+        let wait: u64 = row["wait_ms"].parse().unwrap();
+        // The greeting (AMD), then drop_after (2 s), then the 1 s message.
+        assert!(wait >= 3_000, "the message played before the hang-up: {row:?}");
+    }
+    eprintln!("dropped {} of {} calls", dropped.len(), cdrs.len());
+}
