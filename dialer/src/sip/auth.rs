@@ -578,6 +578,31 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 mod tests {
     use super::*;
 
+    /// What a UAC does on 407: the answer header `DigestClient::answer` builds from the
+    /// response passes the proxy's check of the request sent again.
+    #[test]
+    fn a_uac_answers_a_407_and_the_proxy_accepts_it() {
+        use crate::sip::dialog::{RequestSpec, response_to};
+        let mut invite = RequestSpec::invite("sip:+12025550123@127.0.0.1:5080")
+            .via("127.0.0.1:5062", "z9hG4bK-1")
+            .from("sip:dialkit@127.0.0.1", "a")
+            .build()
+            .unwrap();
+        let mut server = DigestServer::new("trunk", Algorithm::Md5);
+        let mut challenge = response_to(&invite, 407, Some("t"));
+        let value = server.challenge("n0nce", false);
+        challenge.headers.push(crate::sip::message::make_header("Proxy-Authenticate", value));
+        let creds = Credentials { username: "dialkit".into(), password: "secret".into() };
+        let mut client = DigestClient::new();
+        let header = client.answer(&challenge, &invite, &creds, "c1").unwrap();
+        assert!(matches!(header, rsip::Header::ProxyAuthorization(_)));
+        invite.headers.push(header);
+        let pass = |user: &str| (user == "dialkit").then(|| "secret".to_owned());
+        assert_eq!(server.verify(&invite, ChallengeKind::Proxy, pass), Ok("dialkit".to_owned()));
+        let none = response_to(&invite, 407, Some("t"));
+        assert!(client.answer(&none, &invite, &creds, "c2").is_none(), "no challenge, no answer");
+    }
+
     /// RFC 2617 §3.5: the challenge and the answer of its worked example (user "Mufasa",
     /// password "Circle Of Life", `GET /dir/index.html`, cnonce 0a4f113b, nc 00000001).
     #[test]
