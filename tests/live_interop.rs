@@ -6,7 +6,6 @@
 #![cfg(feature = "interop")]
 
 #[path = "support/peers.rs"]
-#[allow(dead_code, reason = "each test binary uses part of the helpers")]
 mod peers;
 
 #[path = "support/live.rs"]
