@@ -78,10 +78,11 @@ impl Args {
             Some(ip) => ip,
             None => route_to(&first.host, first.port)?,
         };
+        let amd = campaign.amd.unwrap_or_else(DriverConfig::default_amd);
         let config = DriverConfig {
             campaign,
             abandon_message: Arc::from(samples),
-            amd: DriverConfig::default_amd(),
+            amd,
             local_ip,
             options_interval: flag_duration("options-interval", &self.options_interval)?,
             run_for: self.run_for.as_deref().map(|t| flag_duration("for", t)).transpose()?,
