@@ -25,17 +25,31 @@ fn rows(path: &Path) -> Vec<HashMap<String, String>> {
 }
 
 fn run_ok(cmd: &mut Command, limit: Duration) -> String {
-    let child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut child = cmd.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+    // Read standard error as it comes: a full pipe would stall the dialer.
+    let mut stderr = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut err = String::new();
+        let _ = std::io::Read::read_to_string(&mut stderr, &mut err);
+        err
+    });
     let started = Instant::now();
     let mut guard = Guard(child);
     loop {
         if let Some(status) = guard.0.try_wait().unwrap() {
-            let mut err = String::new();
-            std::io::Read::read_to_string(&mut guard.0.stderr.take().unwrap(), &mut err).unwrap();
+            let err = reader.join().unwrap();
             assert!(status.success(), "failed: {status}\n{err}");
             return err;
         }
-        assert!(started.elapsed() < limit, "did not finish within {limit:?}");
+        if started.elapsed() > limit {
+            drop(guard);
+            let err = reader.join().unwrap();
+            let tail: Vec<&str> = err.lines().rev().take(40).collect();
+            panic!(
+                "did not finish within {limit:?}; the end of its log:\n{}",
+                tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+            );
+        }
         std::thread::sleep(Duration::from_millis(100));
     }
 }
