@@ -386,12 +386,24 @@ impl<A: AgentSide> Driver<A> {
             }
         }
         self.records.left_in_flight = self.calls.len();
-        // Calls left: hang them up on the way out (their journal closes them at the next start).
+        // Calls left when the drain ran out: BYE or CANCEL them on the way out (at once: the
+        // run is over); their journal closes their records at the next start.
         let ids: Vec<CallId> = self.calls.keys().copied().collect();
         for id in ids {
-            self.end_sip(id);
+            match self.calls.get(&id).map(|c| c.state) {
+                Some(SipState::Answered) => self.bye(id),
+                Some(SipState::Inviting) => {
+                    if let Some(key) = self.calls.get(&id).and_then(|c| c.invite_key) {
+                        let now = self.ep.now();
+                        let _ = self.ep.layer().cancel(key, now);
+                    }
+                }
+                _ => {}
+            }
         }
         self.ep.flush();
+        // Give the first transmissions a moment to leave before the sockets close.
+        tokio::time::sleep(Duration::from_millis(50)).await;
         self.refresh_status();
         status(&self.status);
         Ok(self.records)
