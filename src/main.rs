@@ -7,6 +7,7 @@ mod check;
 mod leads;
 mod load;
 mod progress;
+mod run;
 mod simulate;
 mod sweep;
 mod table;
@@ -40,6 +41,7 @@ const EXIT_BAD_INPUT: u8 = 2;
   dialer callee --listen 127.0.0.1:5080 --scenario scenarios/reference-ratio2.toml --out out/callee
   dialer amd recording.wav
   dialer leads import campaigns/leads-example.csv --campaign campaigns/example.toml
+  dialer run campaigns/example.toml --out out/live
 
 Exit codes: 0 ok, 1 a checked bound failed, 2 bad input or usage."
 )]
@@ -64,6 +66,8 @@ enum Command {
     Amd(amd::Args),
     /// Manage a live campaign's store: import leads and do-not-call lists, status, CDRs.
     Leads(leads::Args),
+    /// Run a live campaign: dial its store through its trunks, with AMD and agents; CDRs, metrics, plots.
+    Run(Box<run::Args>),
 }
 
 fn main() -> ExitCode {
@@ -76,6 +80,7 @@ fn main() -> ExitCode {
         Command::Callee(args) => args.exec().map(|()| EXIT_OK),
         Command::Amd(args) => args.exec().map(|()| EXIT_OK),
         Command::Leads(args) => args.exec().map(|clean| if clean { EXIT_OK } else { EXIT_FAILED }),
+        Command::Run(args) => args.exec().map(|()| EXIT_OK),
     };
     match result {
         Ok(code) => ExitCode::from(code),

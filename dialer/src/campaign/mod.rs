@@ -92,6 +92,10 @@ pub struct Campaign {
     pub window: CallingWindow,
     /// What happens after each call.
     pub retry: RetryRules,
+    /// The answering-machine detector's settings (`[amd]`, amd.conf's keys; a key left out
+    /// takes app_amd's default); `None`: `dialer run` uses app_amd's defaults with
+    /// `maximum_number_of_words = 3`, the measured best (see [`crate::media::amd`]).
+    pub amd: Option<crate::media::amd::AmdConfig>,
 }
 
 /// The pacing modes (the core's; a campaign may use any but `none`).

@@ -13,6 +13,8 @@ pub(super) struct RawCampaignFile {
     pub agents: Option<RawAgents>,
     pub windows: Option<RawWindows>,
     pub retry: Option<RawRetry>,
+    /// amd.conf's `[general]` keys; serde refuses unknown ones.
+    pub amd: Option<crate::media::amd::AmdConfig>,
 }
 
 #[derive(Debug, Deserialize)]

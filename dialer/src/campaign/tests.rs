@@ -115,3 +115,13 @@ fn mistakes_name_the_key_and_the_fix() {
     err(&MINIMAL.replace("[[trunks]]\nuri", "[[trunks]]\npassword = \"x\"\nuri"), "trunks.0.password", &["username"]);
     assert!(matches!(load(Path::new("no/such/campaign.toml")), Err(CampaignError::Read { .. })));
 }
+
+#[test]
+fn amd_takes_amd_conf_keys_and_is_checked() {
+    assert_eq!(ok(MINIMAL).amd, None, "no [amd]: dialer run's default");
+    let c = ok(&format!("{MINIMAL}\n[amd]\nmaximum_number_of_words = 3\n"));
+    let amd = c.amd.unwrap();
+    assert_eq!(amd.max_words, 3);
+    assert_eq!(amd, crate::media::amd::AmdConfig { max_words: 3, ..Default::default() }, "the rest default");
+    err(&format!("{MINIMAL}\n[amd]\nmaximum_number_of_words = 0\n"), "amd", &["maximum_number_of_words"]);
+}

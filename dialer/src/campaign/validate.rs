@@ -79,7 +79,15 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<Campaign, CampaignError> 
     let agents = agents(&ctx, raw.agents)?;
     let window = window(&ctx, raw.windows)?;
     let retry = retry(&ctx, raw.retry)?;
-    let campaign = campaign(&ctx, c, base, numbering, pacing, trunks, agents, window, retry)?;
+    let amd = match raw.amd {
+        Some(amd) => {
+            amd.validate().map_err(|e| ctx.invalid("amd", e.to_string(), "correct [amd] (amd.conf's keys)"))?;
+            Some(amd)
+        }
+        None => None,
+    };
+    let mut campaign = campaign(&ctx, c, base, numbering, pacing, trunks, agents, window, retry)?;
+    campaign.amd = amd;
     // Build the pacer once so settings only the pacer checks are refused here, not at `dialer run`.
     if campaign.pacing.mode == PacingMode::Predictive {
         Predictive::new(campaign.predictive_settings(0))
@@ -170,6 +178,7 @@ fn campaign(
         agents,
         window,
         retry,
+        amd: None,
     })
 }
 

@@ -206,6 +206,20 @@ impl Dialer {
         id
     }
 
+    /// Numbers this dialer's outbound calls after `last`: a live dialer restarted on a campaign
+    /// store keeps call ids unique across runs (the store refuses a call id it has journaled).
+    /// Ids already handed out are never handed out again, so it only ever moves the counter on.
+    pub fn number_calls_after(&mut self, last: CallId) {
+        self.next_call = self.next_call.max(last.0.saturating_add(1));
+    }
+
+    /// The leads the dialer takes its next calls from. A live driver replaces a
+    /// [`LeadSource::List`] before each input with the leads its campaign store says are due,
+    /// so every decision rests on what is on disk; the simulator leaves it alone.
+    pub fn leads_mut(&mut self) -> &mut LeadSource {
+        &mut self.config.leads
+    }
+
     /// The next output, or `None` when the dialer has nothing more to say until the next input.
     pub fn poll_output(&mut self) -> Option<Output> {
         self.outputs.pop_front()

@@ -49,7 +49,10 @@ pub enum Rejection {
     Busy,
     /// The number does not exist (SIP 404).
     Invalid,
-    /// The call failed with this SIP code (503, 480, …).
+    /// Nobody answered, as the network reports it with this SIP code (480, 408, or a Q.850
+    /// no-answer cause): the record's outcome is `no_answer`, as after the dialer's ring timeout.
+    NoAnswer(u16),
+    /// The call failed with this SIP code (503, 500, …).
     Failed(u16),
 }
 

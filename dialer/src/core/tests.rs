@@ -424,3 +424,34 @@ fn falling_back_to_progressive_leaves_ready_agents_to_the_calls_already_placed()
         assert!(out.iter().any(|o| matches!(o, Output::Connect { call: c, .. } if c == call)), "{out:?}");
     }
 }
+
+/// A live driver feeds leads as its store says they are due, and numbers calls after the last
+/// run's: the core dials only what it was given, and never reuses an id.
+#[test]
+fn leads_fed_incrementally_and_call_ids_after_a_previous_run() {
+    let lead = |id: u64| Lead { id: LeadId(id), number: compact_str::format_compact!("+1202555{id:04}"), attempt: 1 };
+    let config = Config { leads: LeadSource::List(Default::default()), ..Config::default() };
+    let mut rig = Rig::new(config, Box::new(Progressive));
+    rig.d.number_calls_after(CallId(41));
+    assert!(dials(&rig.login(2, t(0))).is_empty(), "no lead yet: nothing dialled");
+    *rig.d.leads_mut() = LeadSource::List([lead(7)].into());
+    let out = rig.go(Input::Timeout, t(1));
+    assert_eq!(dials(&out), vec![(CallId(42), Some(AgentId(0)))]);
+    // The store offers the next due leads again; the one dialled is in flight and not among them.
+    *rig.d.leads_mut() = LeadSource::List([lead(8), lead(9)].into());
+    let out = rig.go(Input::Timeout, t(2));
+    assert_eq!(dials(&out), vec![(CallId(43), Some(AgentId(1)))]);
+    rig.d.number_calls_after(CallId(10));
+    assert_eq!(rig.d.inbound_call_id(), CallId(44), "the counter never goes back");
+}
+
+/// A network no-answer (480, 408) is `no_answer` with the network's code, not `failed`.
+#[test]
+fn a_network_no_answer_is_recorded_as_no_answer() {
+    let mut rig = Rig::new(Config::default(), Box::new(Progressive));
+    let out = rig.login(1, t(0));
+    let (call, _) = dials(&out)[0];
+    rig.go(Input::Rejected { call, reason: Rejection::NoAnswer(480) }, t(20));
+    let cdr = &rig.cdrs[0];
+    assert_eq!((cdr.outcome, cdr.sip_code, cdr.hangup_by), (Outcome::NoAnswer, Some(480), Some(HangupBy::Network)));
+}

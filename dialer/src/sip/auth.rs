@@ -220,6 +220,23 @@ impl DigestClient {
         Self::default()
     }
 
+    /// The header (`Authorization` for a 401, `Proxy-Authorization` for a 407) answering the
+    /// first challenge of `response` to `request`, to add to the request sent again with the next
+    /// CSeq: what a UAC does on 401/407. `None` when the response carries no challenge we read.
+    pub fn answer(
+        &mut self,
+        response: &rsip::Response,
+        request: &rsip::Request,
+        credentials: &Credentials,
+        cnonce: &str,
+    ) -> Option<rsip::Header> {
+        let (kind, challenge) = Challenge::all_in(response).into_iter().next()?;
+        let uri = request.uri.to_string();
+        let method = request.method.to_string();
+        let value = self.authorize(&challenge, credentials, &method, &uri, &request.body, cnonce);
+        Some(kind.answer_header(value))
+    }
+
     /// The value of the `Authorization` (or `Proxy-Authorization`) header answering `challenge`
     /// for a request `method` to `uri` (the Request-URI as written), with `body` for
     /// `qop=auth-int`. `cnonce` is the client nonce, drawn by the caller (unused without qop).
@@ -560,6 +577,31 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What a UAC does on 407: the answer header `DigestClient::answer` builds from the
+    /// response passes the proxy's check of the request sent again.
+    #[test]
+    fn a_uac_answers_a_407_and_the_proxy_accepts_it() {
+        use crate::sip::dialog::{RequestSpec, response_to};
+        let mut invite = RequestSpec::invite("sip:+12025550123@127.0.0.1:5080")
+            .via("127.0.0.1:5062", "z9hG4bK-1")
+            .from("sip:dialkit@127.0.0.1", "a")
+            .build()
+            .unwrap();
+        let mut server = DigestServer::new("trunk", Algorithm::Md5);
+        let mut challenge = response_to(&invite, 407, Some("t"));
+        let value = server.challenge("n0nce", false);
+        challenge.headers.push(crate::sip::message::make_header("Proxy-Authenticate", value));
+        let creds = Credentials { username: "dialkit".into(), password: "secret".into() };
+        let mut client = DigestClient::new();
+        let header = client.answer(&challenge, &invite, &creds, "c1").unwrap();
+        assert!(matches!(header, rsip::Header::ProxyAuthorization(_)));
+        invite.headers.push(header);
+        let pass = |user: &str| (user == "dialkit").then(|| "secret".to_owned());
+        assert_eq!(server.verify(&invite, ChallengeKind::Proxy, pass), Ok("dialkit".to_owned()));
+        let none = response_to(&invite, 407, Some("t"));
+        assert!(client.answer(&none, &invite, &creds, "c2").is_none(), "no challenge, no answer");
+    }
 
     /// RFC 2617 §3.5: the challenge and the answer of its worked example (user "Mufasa",
     /// password "Circle Of Life", `GET /dir/index.html`, cnonce 0a4f113b, nc 00000001).

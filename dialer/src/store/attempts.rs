@@ -2,8 +2,8 @@
 //! one transaction that also moves the lead.
 
 use super::{
-    BeginError, CallbackError, DispositionError, FinishError, LeadState, QueryError, SqliteError, Store, ms, sqlite,
-    state, timestamp,
+    BeginError, CallbackError, DispositionError, FinishError, JournalError, LeadState, QueryError, SqliteError, Store,
+    ms, sqlite, state, timestamp,
 };
 use crate::campaign::retry::{CALLBACK, DNC_REQUEST};
 use crate::campaign::{Next, retry::later};
@@ -29,6 +29,24 @@ pub struct InFlight {
     pub started_at: Timestamp,
     /// The trunk it went out on.
     pub trunk: String,
+    /// The dialog's journal, as far as it got before the crash.
+    pub dialog: DialogJournal,
+}
+
+/// What the journal knows of a call's dialog ([`Store::journal_invite`],
+/// [`Store::mark_answered`], [`Store::mark_connected`]): enough to end it after a crash.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DialogJournal {
+    /// Where the INVITE went, `udp:IP:PORT` or `tcp:IP:PORT`; `None` if it was never sent.
+    pub peer: Option<String>,
+    /// The CANCEL of the INVITE, as it would be sent.
+    pub cancel_request: Option<Vec<u8>>,
+    /// When the call was answered.
+    pub answered_at: Option<Timestamp>,
+    /// The BYE that ends the dialog (answered calls).
+    pub bye_request: Option<Vec<u8>>,
+    /// When the call was bridged to an agent.
+    pub connected_at: Option<Timestamp>,
 }
 
 impl Store {
@@ -195,7 +213,8 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT a.call_id, a.lead_id, l.number, a.attempt, a.started_at, a.trunk
+                "SELECT a.call_id, a.lead_id, l.number, a.attempt, a.started_at, a.trunk,
+                        a.sip_peer, a.cancel_request, a.answered_at, a.bye_request, a.connected_at
                  FROM attempts a JOIN leads l ON l.id = a.lead_id
                  WHERE a.state = 'in_flight' ORDER BY a.started_at, a.call_id",
             )
@@ -209,16 +228,68 @@ impl Store {
                     row.get::<_, u32>(3)?,
                     row.get::<_, i64>(4)?,
                     row.get::<_, String>(5)?,
+                    DialogRow {
+                        peer: row.get(6)?,
+                        cancel_request: row.get(7)?,
+                        answered_at: row.get(8)?,
+                        bye_request: row.get(9)?,
+                        connected_at: row.get(10)?,
+                    },
                 ))
             })
             .map_err(&err)?;
         let mut out = Vec::new();
         for row in rows {
-            let (call, lead, number, attempt, started, trunk) = row.map_err(&err)?;
+            let (call, lead, number, attempt, started, trunk, d) = row.map_err(&err)?;
             let started_at = timestamp(&self.path, started, &format!("call {call}: started_at"))?;
-            out.push(InFlight { call: CallId(call), lead: LeadId(lead), number, attempt, started_at, trunk });
+            let at = |ms: Option<i64>, what: &str| {
+                ms.map(|ms| timestamp(&self.path, ms, &format!("call {call}: {what}"))).transpose()
+            };
+            let dialog = DialogJournal {
+                peer: d.peer,
+                cancel_request: d.cancel_request,
+                answered_at: at(d.answered_at, "answered_at")?,
+                bye_request: d.bye_request,
+                connected_at: at(d.connected_at, "connected_at")?,
+            };
+            out.push(InFlight { call: CallId(call), lead: LeadId(lead), number, attempt, started_at, trunk, dialog });
         }
         Ok(out)
+    }
+
+    /// Journals where a call's INVITE goes and the CANCEL that would end it, before the INVITE is
+    /// sent: a restart after a crash cancels it. Errors if the call is not in flight.
+    pub fn journal_invite(&mut self, call: CallId, peer: &str, cancel_request: &[u8]) -> Result<(), JournalError> {
+        self.journal(
+            call,
+            "UPDATE attempts SET sip_peer = ?2, cancel_request = ?3 WHERE call_id = ?1 AND state = 'in_flight'",
+            rusqlite::params![call.0, peer, cancel_request],
+        )
+    }
+
+    /// Journals that a call was answered at `now`, with the BYE that ends its dialog: a restart
+    /// after a crash hangs it up and closes it `abandoned` (a person no agent reached) unless
+    /// [`Store::mark_connected`] followed.
+    pub fn mark_answered(&mut self, call: CallId, now: Timestamp, bye_request: &[u8]) -> Result<(), JournalError> {
+        self.journal(
+            call,
+            "UPDATE attempts SET answered_at = ?2, bye_request = ?3 WHERE call_id = ?1 AND state = 'in_flight'",
+            rusqlite::params![call.0, ms(now), bye_request],
+        )
+    }
+
+    /// Journals that a call was bridged to an agent at `now`.
+    pub fn mark_connected(&mut self, call: CallId, now: Timestamp) -> Result<(), JournalError> {
+        self.journal(
+            call,
+            "UPDATE attempts SET connected_at = ?2 WHERE call_id = ?1 AND state = 'in_flight'",
+            rusqlite::params![call.0, ms(now)],
+        )
+    }
+
+    fn journal(&mut self, call: CallId, sql: &str, params: impl rusqlite::Params) -> Result<(), JournalError> {
+        let changed = self.conn.execute(sql, params).map_err(sqlite(&self.path))?;
+        if changed == 1 { Ok(()) } else { Err(JournalError::NotInFlight(call)) }
     }
 
     /// Sets (or corrects) the agent's disposition of a finished, connected call, and applies it
@@ -318,6 +389,15 @@ impl Store {
         tx.commit().map_err(&err)?;
         Ok(())
     }
+}
+
+/// The dialog columns of a journal row, as read.
+struct DialogRow {
+    peer: Option<String>,
+    cancel_request: Option<Vec<u8>>,
+    answered_at: Option<i64>,
+    bye_request: Option<Vec<u8>>,
+    connected_at: Option<i64>,
 }
 
 /// Moves a lead as `next` says, inside the caller's transaction. `attempts` counts the call just

@@ -266,3 +266,15 @@ pub enum ExportError {
     #[error("writing cdr.csv: {0}")]
     Write(#[from] reports::WriteError),
 }
+
+/// Why a dialog could not be journaled ([`journal_invite`](super::Store::journal_invite),
+/// [`mark_answered`](super::Store::mark_answered), [`mark_connected`](super::Store::mark_connected)).
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    /// The call has no attempt in flight.
+    #[error("{0} has no attempt in flight (fix: journal it with begin_attempt first)")]
+    NotInFlight(CallId),
+    /// The store failed.
+    #[error(transparent)]
+    Sqlite(#[from] SqliteError),
+}

@@ -50,12 +50,12 @@ use rusqlite::{Connection, OptionalExtension};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-pub use attempts::InFlight;
+pub use attempts::{DialogJournal, InFlight};
 pub use dnc::DncReport;
 pub use due::{Due, DueCallback};
 pub use error::{
     BeginError, CallbackError, CorruptError, DispositionError, DncError, ExportError, FinishError, ImportError,
-    OpenError, QueryError, SqliteError,
+    JournalError, OpenError, QueryError, SqliteError,
 };
 pub use import::{ImportReport, RowNote, RowProblem};
 

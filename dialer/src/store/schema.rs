@@ -76,6 +76,15 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     CREATE UNIQUE INDEX callbacks_one_open ON callbacks (lead_id) WHERE done_at IS NULL;
     CREATE INDEX callbacks_due ON callbacks (done_at, due_at);
     ",
+    // 3: the journal of each dialog in flight, so a restart after a crash can end it (CANCEL an
+    // unanswered call, BYE an answered one) and close its CDR with the outcome it really had.
+    "
+    ALTER TABLE attempts ADD COLUMN sip_peer TEXT;          -- transport:address the INVITE went to
+    ALTER TABLE attempts ADD COLUMN cancel_request BLOB;    -- the CANCEL of our INVITE, as sent
+    ALTER TABLE attempts ADD COLUMN answered_at INTEGER;    -- ms since the Unix epoch
+    ALTER TABLE attempts ADD COLUMN bye_request BLOB;       -- the BYE that ends the dialog
+    ALTER TABLE attempts ADD COLUMN connected_at INTEGER;   -- bridged to an agent
+    ",
 ];
 
 /// The schema version this build reads and writes.

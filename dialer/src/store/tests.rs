@@ -478,3 +478,55 @@ fn every_lead_reaches_a_final_state() {
     assert!(summary.is_finished());
     assert_eq!(summary.total(), 50);
 }
+
+/// Migration 3: a v2 store with a call in flight gains the dialog journal, and what a restart
+/// needs after a crash (where the INVITE went, the CANCEL, the answer and its BYE, the connect)
+/// comes back from `in_flight`.
+#[test]
+fn v3_journals_each_dialog_in_flight_for_a_restart() {
+    let dir = tempfile::tempdir().unwrap(); // the temp folder is writable
+    let path = dir.path().join("v2.sqlite");
+    {
+        let mut conn = rusqlite::Connection::open(&path).unwrap();
+        let tx = conn.transaction().unwrap();
+        tx.execute_batch(schema::MIGRATIONS[0]).unwrap();
+        tx.execute_batch(schema::MIGRATIONS[1]).unwrap();
+        tx.pragma_update(None, "user_version", 2).unwrap();
+        tx.execute(
+            "INSERT INTO leads (id, number, state, attempts, next_attempt_at, imported_at, source)
+             VALUES (1, '+447700900001', 'in_flight', 1, 0, 0, 'v2'), (2, '+447700900002', 'pending', 0, 0, 0, 'v2')",
+            [],
+        )
+        .unwrap();
+        tx.execute(
+            "INSERT INTO attempts (call_id, lead_id, attempt, started_at, trunk, state) VALUES (5, 1, 1, 0, 'a', 'in_flight')",
+            [],
+        )
+        .unwrap();
+        tx.commit().unwrap();
+    }
+    let mut s = Store::open(&path, london()).unwrap();
+    let version: u32 = s.conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+    assert_eq!(version, 3);
+    let old = s.in_flight().unwrap();
+    assert_eq!((old[0].call, old[0].dialog.clone()), (CallId(5), DialogJournal::default()), "nothing journaled yet");
+
+    s.journal_invite(CallId(5), "udp:127.0.0.1:5080", b"CANCEL sip:x SIP/2.0\r\n").unwrap();
+    s.mark_answered(CallId(5), monday(), b"BYE sip:x SIP/2.0\r\n").unwrap();
+    s.mark_connected(CallId(5), plus(monday(), 900)).unwrap();
+    let lead2 = s.next_due(monday(), 1).unwrap()[0].lead.id;
+    s.begin_attempt(lead2, CallId(6), monday(), "a").unwrap();
+    s.journal_invite(CallId(6), "tcp:[::1]:5060", b"CANCEL 6").unwrap();
+    let flying = s.in_flight().unwrap();
+    assert_eq!(flying.len(), 2);
+    let d = &flying[0].dialog;
+    assert_eq!(d.peer.as_deref(), Some("udp:127.0.0.1:5080"));
+    assert_eq!(d.cancel_request.as_deref(), Some(&b"CANCEL sip:x SIP/2.0\r\n"[..]));
+    assert_eq!((d.answered_at, d.connected_at), (Some(monday()), Some(plus(monday(), 900))));
+    assert_eq!(d.bye_request.as_deref(), Some(&b"BYE sip:x SIP/2.0\r\n"[..]));
+    assert_eq!((flying[1].dialog.answered_at, flying[1].dialog.peer.as_deref()), (None, Some("tcp:[::1]:5060")));
+    // Only calls in flight take journal entries.
+    assert!(matches!(s.mark_connected(CallId(99), monday()), Err(JournalError::NotInFlight(CallId(99)))));
+    s.finish_attempt(&cdr(5, LeadId(1), Outcome::Connected), monday(), monday()).unwrap();
+    assert!(matches!(s.mark_answered(CallId(5), monday(), b""), Err(JournalError::NotInFlight(_))));
+}

@@ -11,7 +11,7 @@ use crate::dist::Dist;
 use crate::rng::uniform;
 use compact_str::{CompactString, format_compact};
 use dialer::media::sdp::{Direction, LocalMedia, offer};
-use dialer::sip::auth::{Challenge, ChallengeKind, Credentials, DigestClient};
+use dialer::sip::auth::{Credentials, DigestClient};
 use dialer::sip::dialog::{Dialog, RequestSpec, ViaSpec, response_to};
 use dialer::sip::endpoint::UdpEndpoint;
 use dialer::sip::message::MessageExt;
@@ -555,20 +555,15 @@ impl<'c> Uac<'c> {
                     .and_then(|r| r.credentials.clone())
                     .map(|(username, password)| Credentials { username, password })
                     .or_else(|| self.config.auth.clone());
-                let challenge = Challenge::all_in(&response).into_iter().next();
-                let (Some(credentials), Some((kind, challenge)), Some(invite)) =
-                    (credentials, challenge, call.invite.take())
-                else {
+                let cnonce = format!("{:016x}", self.rng.next_u64());
+                let header = match (credentials, call.invite.take()) {
+                    (Some(credentials), Some(invite)) => self.digest.answer(&response, &invite, &credentials, &cnonce),
+                    _ => None,
+                };
+                let Some(header) = header else {
                     self.stats.final_code(code);
                     self.finish(idx, Ending::Rejected(code));
                     return;
-                };
-                let uri = invite.uri.to_string();
-                let cnonce = format!("{:016x}", self.rng.next_u64());
-                let value = self.digest.authorize(&challenge, &credentials, "INVITE", &uri, &[], &cnonce);
-                let header = match kind {
-                    ChallengeKind::Www => ChallengeKind::Www.answer_header(value),
-                    ChallengeKind::Proxy => ChallengeKind::Proxy.answer_header(value),
                 };
                 call.auth_tries += 1;
                 call.cseq += 1;

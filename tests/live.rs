@@ -1,0 +1,309 @@
+//! End to end on loopback: `dialer run` dials a 40-lead campaign into `dialer callee` (the
+//! emulated customers of tests/live/callee.toml: people, machines, busy lines, no answers, invalid
+//! numbers), with five agents: the callee's emulated agents through the dialer's desk (their
+//! phones over SIP, the agent API over HTTP), and, apart, five scripted agents. Checks that every lead ends
+//! in a final state, that the CDRs and agent log give the same metrics through the reports code
+//! as the run wrote, that the abandon rate is under the cap, that no lead was dialled twice at
+//! once, and that nothing on the do-not-call list or outside its calling window was dialled.
+
+#[path = "support/live.rs"]
+mod live_support;
+
+use live_support::{Guard, callee, campaign, dialer, free_port};
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn rows(path: &Path) -> Vec<HashMap<String, String>> {
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    reader
+        .records()
+        .map(|r| headers.iter().zip(r.unwrap().iter()).map(|(h, v)| (h.into(), v.into())).collect())
+        .collect()
+}
+
+fn run_ok(cmd: &mut Command, limit: Duration) -> String {
+    let mut child = cmd.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+    // Read standard error as it comes: a full pipe would stall the dialer.
+    let mut stderr = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut err = String::new();
+        let _ = std::io::Read::read_to_string(&mut stderr, &mut err);
+        err
+    });
+    let started = Instant::now();
+    let mut guard = Guard(child);
+    loop {
+        if let Some(status) = guard.0.try_wait().unwrap() {
+            let err = reader.join().unwrap();
+            assert!(status.success(), "failed: {status}\n{err}");
+            return err;
+        }
+        if started.elapsed() > limit {
+            drop(guard);
+            let err = reader.join().unwrap();
+            let tail: Vec<&str> = err.lines().rev().take(40).collect();
+            panic!(
+                "did not finish within {limit:?}; the end of its log:\n{}",
+                tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+            );
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn a_campaign_runs_end_to_end_with_emulated_agents_through_the_desk() {
+    end_to_end(true);
+}
+
+#[test]
+fn a_campaign_runs_end_to_end_with_scripted_agents() {
+    end_to_end(false);
+}
+
+fn end_to_end(desk: bool) {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (desk_sip, desk_api) = (format!("127.0.0.1:{}", free_port()), format!("127.0.0.1:{}", free_port()));
+    let (_callee, addr) = callee(d, desk.then_some((desk_sip.as_str(), desk_api.as_str())));
+    let today = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC);
+    let day = format!("{:?}", today.weekday()).to_lowercase()[..3].to_owned();
+    let campaign = campaign(d, &addr, &day, (&desk_sip, &desk_api));
+    let numbers: Vec<String> = (0..40).map(|i| format!("+1202555{:04}", 100 + i)).collect();
+    let dnc = [&numbers[5], &numbers[17]];
+    let mut leads = String::from("id,number\n");
+    for (i, n) in numbers.iter().enumerate() {
+        leads.push_str(&format!("L{i},{n}\n"));
+    }
+    std::fs::write(d.join("leads.csv"), leads).unwrap();
+    std::fs::write(d.join("dnc.txt"), format!("{}\n{}\n", dnc[0], dnc[1])).unwrap();
+    let c = campaign.to_str().unwrap();
+    run_ok(
+        dialer().args(["leads", "dnc", d.join("dnc.txt").to_str().unwrap(), "--campaign", c]),
+        Duration::from_secs(10),
+    );
+    run_ok(
+        dialer().args(["leads", "import", d.join("leads.csv").to_str().unwrap(), "--campaign", c]),
+        Duration::from_secs(10),
+    );
+
+    let out = d.join("out");
+    let started = Instant::now();
+    let agents: &[&str] = if desk {
+        &[]
+    } else {
+        &[
+            "--scripted-agents",
+            "5",
+            "--talk",
+            "1s",
+            "--wrap",
+            "300ms",
+            "--dispositions",
+            "sale,sale,callback,dnc_request",
+        ]
+    };
+    let log = run_ok(
+        dialer().args(["run", c, "--until-done", "--out", out.to_str().unwrap()]).args(agents),
+        Duration::from_secs(240),
+    );
+    let took = started.elapsed();
+    assert!(log.contains("abandon"), "a status line each second:\n{log}");
+    if desk {
+        assert!(log.contains("agents' desk: phones to sip:"), "the desk served the agents:\n{log}");
+    }
+
+    // Every lead is final.
+    let campaign_file = dialer::campaign::load(&campaign).unwrap();
+    let store = dialer::store::Store::open(&campaign_file.store, campaign_file.store_rules()).unwrap();
+    let summary = store.summary().unwrap();
+    assert!(summary.is_finished(), "every lead final: {summary:?}");
+    assert_eq!(summary.total(), 40);
+
+    // The run's files measure the same through the reports code as metrics.json says.
+    let cdrs = rows(&out.join("cdr.csv"));
+    let recomputed = reports::metrics_from_files(&out.join("cdr.csv"), &out.join("agents.csv")).unwrap();
+    let written: reports::Metrics =
+        serde_json::from_str(&std::fs::read_to_string(out.join("metrics.json")).unwrap()).unwrap();
+    // JSON keeps floats to about 1e-15: compare the two as JSON numbers within that.
+    let close = |a: &serde_json::Value, b: &serde_json::Value| match (a.as_f64(), b.as_f64()) {
+        (Some(x), Some(y)) => (x - y).abs() <= 1e-9 * x.abs().max(1.0),
+        _ => a == b,
+    };
+    for section in ["outbound", "agents", "lines"] {
+        let (a, b) = (serde_json::to_value(&recomputed).unwrap(), serde_json::to_value(&written).unwrap());
+        for (key, value) in a[section].as_object().unwrap() {
+            let other = &b[section][key];
+            let same = match value.as_object() {
+                Some(inner) => inner.iter().all(|(k, v)| close(v, &other[k])),
+                None => close(value, other),
+            };
+            assert!(same, "{section}.{key}: recomputed {value}, written {other}");
+        }
+    }
+    assert_eq!(written.outbound.dials as usize, cdrs.len());
+    assert_eq!(summary.attempts as usize, cdrs.len(), "every placed call has its CDR");
+    assert!(written.outbound.connects > 10, "people reached agents: {:?}", written.outbound);
+    assert!(written.outbound.machine > 0 && written.outbound.busy > 0 && written.outbound.invalid > 0);
+    assert!(written.outbound.abandon_rate <= reports::ABANDON_CAP, "{:?}", written.outbound);
+    for plot in ["abandon", "calls", "occupancy"] {
+        assert!(out.join(format!("{plot}.svg")).exists(), "{plot} plot");
+    }
+
+    // Never the do-not-call list; never a lead twice at once; nothing after a dnc_request.
+    let mut by_lead: HashMap<&str, Vec<&HashMap<String, String>>> = HashMap::new();
+    let mut dispositions: HashMap<&str, usize> = HashMap::new();
+    for row in &cdrs {
+        *dispositions.entry(&row["disposition"]).or_default() += 1;
+        assert!(!dnc.contains(&&row["callee"]), "dialled a number on the do-not-call list: {row:?}");
+        by_lead.entry(&row["lead_id"]).or_default().push(row);
+        if row["outcome"] == "no_answer" && row["hangup_by"] == "dialer" {
+            let ring: u64 = row["ring_ms"].parse().unwrap();
+            assert!(ring >= 15_000, "cancelled before the 15-second minimum ring: {row:?}");
+        }
+    }
+    for calls in by_lead.values_mut() {
+        calls.sort_by(|a, b| a["dial_time"].cmp(&b["dial_time"]));
+        for pair in calls.windows(2) {
+            assert!(pair[0]["end_time"] <= pair[1]["dial_time"], "a lead dialled twice at once: {pair:?}");
+            assert_ne!(pair[0]["disposition"], "dnc_request", "called again after a dnc_request: {pair:?}");
+        }
+    }
+    eprintln!(
+        "live e2e (desk: {desk}): {} calls in {:.0?}: {:?}; wait to agent p50 {} ms; dispositions {dispositions:?}",
+        cdrs.len(),
+        took,
+        summary.leads,
+        written.outbound.wait_to_agent_ms.p50
+    );
+
+    // Leads whose own time zone is on another day are outside the window: a run dials none.
+    let other_zone = if today.hour() >= 10 { "Pacific/Kiritimati" } else { "Etc/GMT+12" };
+    let late = format!("id,number,timezone\nZ1,+12025559001,{other_zone}\nZ2,+12025559002,{other_zone}\n");
+    std::fs::write(d.join("late.csv"), late).unwrap();
+    drop(store);
+    run_ok(
+        dialer().args(["leads", "import", d.join("late.csv").to_str().unwrap(), "--campaign", c]),
+        Duration::from_secs(10),
+    );
+    let out2 = d.join("out2");
+    run_ok(
+        dialer().args(["run", c, "--for", "3s", "--scripted-agents", "2", "--out", out2.to_str().unwrap()]),
+        Duration::from_secs(60),
+    );
+    assert!(rows(&out2.join("cdr.csv")).is_empty(), "nothing dialled outside its calling window");
+}
+
+/// A trunk that refuses everything with 503: what a failing carrier does.
+fn refusing_trunk() -> (std::net::SocketAddr, std::thread::JoinHandle<u32>) {
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    socket.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+    let addr = socket.local_addr().unwrap();
+    let handle = std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        let mut invites = 0;
+        while let Ok((n, from)) = socket.recv_from(&mut buf) {
+            let text = String::from_utf8_lossy(&buf[..n]).into_owned();
+            if text.starts_with("ACK") || text.starts_with("SIP/2.0") {
+                continue;
+            }
+            invites += u32::from(text.starts_with("INVITE"));
+            let mut reply = String::from("SIP/2.0 503 Service Unavailable\r\n");
+            for line in text.lines() {
+                let name = line.split(':').next().unwrap_or("").to_ascii_lowercase();
+                if ["via", "from", "to", "call-id", "cseq"].contains(&name.as_str()) {
+                    reply.push_str(line);
+                    reply.push_str("\r\n");
+                }
+            }
+            reply.push_str("Content-Length: 0\r\n\r\n");
+            let _ = socket.send_to(reply.as_bytes(), from);
+        }
+        invites
+    });
+    (addr, handle)
+}
+
+/// The first trunk answers every INVITE and OPTIONS with 503: calls go out through the second
+/// (failover), the first is marked down and dialing carries on; every lead still ends final.
+#[test]
+fn a_failing_first_trunk_fails_over_to_the_second() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (_callee, addr) = callee(d, None);
+    let (bad, refused) = refusing_trunk();
+    let today = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC);
+    let day = format!("{:?}", today.weekday()).to_lowercase()[..3].to_owned();
+    let campaign = campaign(d, &addr, &day, ("127.0.0.1:0", "127.0.0.1:0"));
+    let text = std::fs::read_to_string(&campaign).unwrap();
+    let first =
+        format!("[[trunks]]\nuri = \"sip:{bad}\"\ncaller_id = \"+12025550100\"\nmax_lines = 10\nmax_cps = 20\n");
+    std::fs::write(&campaign, text.replacen("[[trunks]]", &format!("{first}[[trunks]]"), 1)).unwrap();
+    let c = campaign.to_str().unwrap();
+    let leads: String =
+        std::iter::once("number\n".to_owned()).chain((0..10).map(|i| format!("+1202555{:04}\n", 300 + i))).collect();
+    std::fs::write(d.join("leads.csv"), leads).unwrap();
+    run_ok(
+        dialer().args(["leads", "import", d.join("leads.csv").to_str().unwrap(), "--campaign", c]),
+        Duration::from_secs(10),
+    );
+    let out = d.join("out");
+    let log = run_ok(
+        dialer()
+            .args(["run", c, "--until-done", "--scripted-agents", "3", "--talk", "1s", "--wrap", "200ms"])
+            .args(["--out", out.to_str().unwrap()]),
+        Duration::from_secs(120),
+    );
+    assert!(log.contains("is down"), "the failing trunk is marked down:\n{log}");
+    let cdrs = rows(&out.join("cdr.csv"));
+    assert!(cdrs.iter().all(|r| r["sip_code"] != "503"), "no call failed with the first trunk's 503");
+    assert!(cdrs.iter().any(|r| r["outcome"] == "connected"));
+    let c = dialer::campaign::load(&campaign).unwrap();
+    let store = dialer::store::Store::open(&c.store, c.store_rules()).unwrap();
+    assert!(store.summary().unwrap().is_finished());
+    let refused = refused.join().unwrap();
+    assert!((1..=3).contains(&refused), "the first trunk got INVITEs until it was down: {refused}");
+}
+
+/// Ratio pacing with one agent answers more people than it can serve: the ones no agent takes
+/// within drop_after hear the abandon message (a 1 s WAV) and are hung up by the dialer, recorded
+/// `abandoned` with the message's length in their wait.
+#[test]
+fn a_live_answer_no_agent_takes_hears_the_message_and_is_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (_callee, addr) = callee(d, None);
+    let today = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC);
+    let day = format!("{:?}", today.weekday()).to_lowercase()[..3].to_owned();
+    let campaign = campaign(d, &addr, &day, ("127.0.0.1:0", "127.0.0.1:0"));
+    let text = std::fs::read_to_string(&campaign).unwrap();
+    std::fs::write(&campaign, text.replace("mode = \"progressive\"", "mode = \"ratio\"\nratio = 4.0")).unwrap();
+    let c = campaign.to_str().unwrap();
+    let leads: String =
+        std::iter::once("number\n".to_owned()).chain((0..12).map(|i| format!("+1202555{:04}\n", 500 + i))).collect();
+    std::fs::write(d.join("leads.csv"), leads).unwrap();
+    run_ok(
+        dialer().args(["leads", "import", d.join("leads.csv").to_str().unwrap(), "--campaign", c]),
+        Duration::from_secs(10),
+    );
+    let out = d.join("out");
+    run_ok(
+        dialer()
+            .args(["run", c, "--until-done", "--scripted-agents", "1", "--talk", "4s", "--wrap", "200ms"])
+            .args(["--out", out.to_str().unwrap()]),
+        Duration::from_secs(180),
+    );
+    let cdrs = rows(&out.join("cdr.csv"));
+    let dropped: Vec<_> = cdrs.iter().filter(|r| r["outcome"] == "abandoned").collect();
+    assert!(!dropped.is_empty(), "ratio 4 with one agent drops some: {cdrs:?}");
+    for row in &dropped {
+        assert_eq!(row["hangup_by"], "dialer", "{row:?}");
+        let wait: u64 = row["wait_ms"].parse().unwrap();
+        // The greeting (AMD), then drop_after (2 s), then the 1 s message.
+        assert!(wait >= 3_000, "the message played before the hang-up: {row:?}");
+    }
+    eprintln!("dropped {} of {} calls", dropped.len(), cdrs.len());
+}
