@@ -224,7 +224,9 @@ pub struct Driver<A: AgentSide> {
     /// Callbacks asked for at wrap-up, scheduled once the call's CDR is in the store.
     callbacks: HashMap<CallId, (LeadId, Timestamp, AgentId)>,
     /// The call each agent is (or was last) bridged to.
-    agent_call: HashMap<AgentId, CallId>,
+    /// Each agent's latest connected call and its lead (kept past the call's end: the agent's
+    /// wrap-up, and with it a callback's time, comes after the call has left `calls`).
+    agent_call: HashMap<AgentId, (CallId, LeadId)>,
     agent_state: HashMap<AgentId, AgentState>,
     deferred: VecDeque<Input>,
     records: RunRecords,
@@ -546,7 +548,7 @@ impl<A: AgentSide> Driver<A> {
                 self.input(Input::AgentResume { agent });
             }
             AgentEvent::Hangup { agent } => {
-                let Some(&call) = self.agent_call.get(&agent) else { return };
+                let Some(&(call, _)) = self.agent_call.get(&agent) else { return };
                 if self.calls.get(&call).is_some_and(|c| c.agent == Some(agent) && !c.ended_in_core) {
                     if let Some(c) = self.calls.get_mut(&call) {
                         c.ended_in_core = true;
@@ -557,9 +559,8 @@ impl<A: AgentSide> Driver<A> {
                 }
             }
             AgentEvent::WrapDone { agent, disposition, callback_at } => {
-                if let (Some(at), Some(&call)) = (callback_at, self.agent_call.get(&agent))
+                if let (Some(at), Some(&(call, lead))) = (callback_at, self.agent_call.get(&agent))
                     && disposition == crate::campaign::retry::CALLBACK
-                    && let Some(lead) = self.lead_of(call)
                 {
                     self.callbacks.insert(call, (lead, at, agent));
                 }
@@ -569,20 +570,14 @@ impl<A: AgentSide> Driver<A> {
         }
     }
 
-    fn lead_of(&self, call: CallId) -> Option<LeadId> {
-        self.calls.get(&call).map(|c| c.lead).or_else(|| {
-            self.records.cdrs.iter().rev().find(|c| c.call_id == call.0).and_then(|c| c.lead_id.map(LeadId))
-        })
-    }
-
     fn connect(&mut self, call: CallId, agent: AgentId) {
         let (_, ts) = self.now();
         if let Err(e) = self.store.mark_connected(call, ts) {
             eprintln!("dialer: store: {e}");
         }
-        self.agent_call.insert(agent, call);
         self.agent_state.insert(agent, AgentState::Talk);
         let Some(c) = self.calls.get_mut(&call) else { return };
+        self.agent_call.insert(agent, (call, c.lead));
         c.agent = Some(agent);
         let audio = self.agents.connect(agent, call, &c.number);
         self.agents.set_state(agent, "talk");

@@ -66,7 +66,7 @@ impl Store {
     ) -> Result<u32, BeginError> {
         let path = &self.path;
         let err = sqlite(path);
-        let tx = self.conn.transaction().map_err(&err)?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(&err)?;
         let row = tx
             .query_row(
                 "SELECT state, attempts, number, EXISTS (SELECT 1 FROM dnc WHERE dnc.number = leads.number)
@@ -147,7 +147,7 @@ impl Store {
         let (dial, answer, connect, end) =
             (at(cdr.dial_time)?, opt_at(cdr.answer_time)?, opt_at(cdr.connect_time)?, at(cdr.end_time)?);
 
-        let tx = self.conn.transaction().map_err(&err)?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(&err)?;
         let row = tx
             .query_row("SELECT lead_id, state FROM attempts WHERE call_id = ?1", [call.0], |row| {
                 Ok((row.get::<_, u64>(0)?, row.get::<_, String>(1)?))
@@ -305,7 +305,7 @@ impl Store {
     ) -> Result<LeadState, DispositionError> {
         let path = &self.path;
         let err = sqlite(path);
-        let tx = self.conn.transaction().map_err(&err)?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(&err)?;
         let row = tx
             .query_row(
                 "SELECT a.lead_id, a.outcome, l.state, l.number, l.attempts FROM attempts a JOIN leads l ON l.id = a.lead_id
@@ -368,7 +368,7 @@ impl Store {
     ) -> Result<(), CallbackError> {
         let path = &self.path;
         let err = sqlite(path);
-        let tx = self.conn.transaction().map_err(&err)?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(&err)?;
         let text = tx
             .query_row("SELECT state FROM leads WHERE id = ?1", [lead.0], |row| row.get::<_, String>(0))
             .optional()

@@ -32,7 +32,7 @@ impl Store {
     /// number was new to the list.
     pub fn add_dnc(&mut self, number: &str, source: &str, now: Timestamp) -> Result<bool, SqliteError> {
         let path = &self.path;
-        let tx = self.conn.transaction().map_err(sqlite(path))?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(sqlite(path))?;
         let added = add_dnc_in(&tx, path, number, source, now)?;
         tx.commit().map_err(sqlite(path))?;
         Ok(added)
@@ -50,7 +50,7 @@ impl Store {
         let path = &self.path;
         let err = sqlite(path);
         let mut report = DncReport::default();
-        let tx = self.conn.transaction().map_err(&err)?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(&err)?;
         let open = |tx: &rusqlite::Transaction<'_>| {
             tx.query_row("SELECT COUNT(*) FROM leads WHERE state = 'dnc'", [], |row| row.get::<_, u64>(0)).map_err(&err)
         };

@@ -81,7 +81,7 @@ impl Store {
         );
         let mut p = params.clone();
         p.push(limit_param(limit));
-        let mut stmt = self.conn.prepare(&callbacks).map_err(&err)?;
+        let mut stmt = self.conn.prepare_cached(&callbacks).map_err(&err)?;
         let rows = stmt
             .query_map(rusqlite::params_from_iter(p), |row| {
                 Ok((
@@ -114,7 +114,7 @@ impl Store {
         let mut p = params;
         p.push(Value::Integer(self.rules.retry.max_attempts.into()));
         p.push(limit_param(limit - due.len()));
-        let mut stmt = self.conn.prepare(&pending).map_err(&err)?;
+        let mut stmt = self.conn.prepare_cached(&pending).map_err(&err)?;
         let rows = stmt
             .query_map(rusqlite::params_from_iter(p), |row| {
                 Ok((row.get::<_, u64>(0)?, row.get::<_, String>(1)?, row.get::<_, u32>(2)?))

@@ -140,7 +140,7 @@ impl Store {
         let (cols, ignored_columns) = columns(&header, file)?;
         let mut report = ImportReport { ignored_columns, ..ImportReport::default() };
 
-        let tx = self.conn.transaction().map_err(&err)?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(&err)?;
         {
             let mut in_store = tx.prepare("SELECT EXISTS (SELECT 1 FROM leads WHERE number = ?1)").map_err(&err)?;
             let mut on_dnc = tx.prepare("SELECT EXISTS (SELECT 1 FROM dnc WHERE number = ?1)").map_err(&err)?;

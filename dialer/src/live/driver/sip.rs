@@ -148,6 +148,11 @@ impl<A: AgentSide> Driver<A> {
             }
             self.trunks[i].invited(Instant::now());
         }
+        // The minimum ring counts from the INVITE that may be answered: after a failover, the
+        // new trunk's.
+        if call.trunk != Some(i) {
+            call.invited_at = Some(Instant::now());
+        }
         call.trunk = Some(i);
         call.tried |= 1 << i.min(63);
         call.invite = Some(invite);

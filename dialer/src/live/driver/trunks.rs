@@ -123,7 +123,9 @@ impl TrunkState {
     pub fn invited(&mut self, now: Instant) {
         self.lines += 1;
         let gap = Duration::from_secs_f64(1.0 / self.config.max_cps.max(0.001));
-        self.next_invite = self.next_invite.max(now - gap.min(Duration::from_secs(1))) + gap;
+        // checked_sub: a monotonic clock may read under a second just after boot.
+        let earliest = now.checked_sub(gap.min(Duration::from_secs(1))).unwrap_or(now);
+        self.next_invite = self.next_invite.max(earliest) + gap;
     }
 
     /// The trunk answered (a keep-alive or a call): up.
