@@ -87,6 +87,9 @@ pub struct Args {
     /// The agent API the emulated agents use (HOST:PORT)
     #[arg(long, value_name = "HOST:PORT", requires = "agents_to")]
     agents_api: Option<SocketAddr>,
+    /// With --agents-to: how long after the wrap-up an agent's `callback` asks to be called
+    #[arg(long, value_name = "TIME", default_value = "1h", requires = "agents_to")]
+    callback_after: String,
 }
 
 /// The desk's address in `sip:HOST:PORT` (a user part and parameters are allowed and ignored).
@@ -140,7 +143,8 @@ impl Args {
         let (Some(to), Some(api)) = (&self.agents_to, self.agents_api) else { return Ok(None) };
         let desk = desk_addr(to)?;
         let ip = local_ip_towards(desk).with_context(|| format!("no local address reaches the desk at {desk}"))?;
-        Ok(Some(AgentsConfig { desk, api, ip, mix: DispositionMix::default() }))
+        let callback_after = crate::flag_duration("callback-after", &self.callback_after)?;
+        Ok(Some(AgentsConfig { desk, api, ip, mix: DispositionMix { callback_after, ..DispositionMix::default() } }))
     }
 
     /// Runs the callee until it is stopped.

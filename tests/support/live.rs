@@ -28,7 +28,15 @@ pub fn free_port() -> u16 {
 pub fn callee(dir: &Path, desk: Option<(&str, &str)>) -> (Guard, String) {
     let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/live/callee.toml");
     let agents: Vec<String> = match desk {
-        Some((sip, api)) => vec!["--agents-to".into(), format!("sip:{sip}"), "--agents-api".into(), api.into()],
+        // Callbacks asked for a few seconds on: the run goes on until every lead is final.
+        Some((sip, api)) => vec![
+            "--agents-to".into(),
+            format!("sip:{sip}"),
+            "--agents-api".into(),
+            api.into(),
+            "--callback-after".into(),
+            "3s".into(),
+        ],
         None => vec![],
     };
     let mut child = dialer()

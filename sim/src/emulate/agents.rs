@@ -47,12 +47,19 @@ pub struct DispositionMix {
     pub sale: f64,
     pub callback: f64,
     pub dnc_request: f64,
+    /// How long after the wrap-up a `callback` asks to be called (one hour by default).
+    pub callback_after: std::time::Duration,
 }
 
 impl Default for DispositionMix {
     /// 20% sale, 5% callback, 2% dnc_request, 73% no_sale.
     fn default() -> DispositionMix {
-        DispositionMix { sale: 0.20, callback: 0.05, dnc_request: 0.02 }
+        DispositionMix {
+            sale: 0.20,
+            callback: 0.05,
+            dnc_request: 0.02,
+            callback_after: std::time::Duration::from_secs(3600),
+        }
     }
 }
 
@@ -304,7 +311,9 @@ impl Agent {
             }
             let code = self.config.mix.pick(uniform(&mut code_rng));
             let body = if code == "callback" {
-                let at = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(1);
+                let after =
+                    jiff::SignedDuration::try_from(self.config.mix.callback_after).unwrap_or(jiff::SignedDuration::MAX);
+                let at = jiff::Timestamp::now().checked_add(after).unwrap_or(jiff::Timestamp::MAX);
                 format!(r#"{{"disposition":"callback","callback_at":"{at}"}}"#)
             } else {
                 format!(r#"{{"disposition":"{code}"}}"#)
