@@ -9,10 +9,9 @@
 #[path = "support/live.rs"]
 mod live_support;
 
-use live_support::{Guard, callee, campaign, dialer, free_port};
+use live_support::{callee, campaign, dialer, free_port, run_ok};
 use std::collections::HashMap;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn rows(path: &Path) -> Vec<HashMap<String, String>> {
@@ -22,36 +21,6 @@ fn rows(path: &Path) -> Vec<HashMap<String, String>> {
         .records()
         .map(|r| headers.iter().zip(r.unwrap().iter()).map(|(h, v)| (h.into(), v.into())).collect())
         .collect()
-}
-
-fn run_ok(cmd: &mut Command, limit: Duration) -> String {
-    let mut child = cmd.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
-    // Read standard error as it comes: a full pipe would stall the dialer.
-    let mut stderr = child.stderr.take().unwrap();
-    let reader = std::thread::spawn(move || {
-        let mut err = String::new();
-        let _ = std::io::Read::read_to_string(&mut stderr, &mut err);
-        err
-    });
-    let started = Instant::now();
-    let mut guard = Guard(child);
-    loop {
-        if let Some(status) = guard.0.try_wait().unwrap() {
-            let err = reader.join().unwrap();
-            assert!(status.success(), "failed: {status}\n{err}");
-            return err;
-        }
-        if started.elapsed() > limit {
-            drop(guard);
-            let err = reader.join().unwrap();
-            let tail: Vec<&str> = err.lines().rev().take(40).collect();
-            panic!(
-                "did not finish within {limit:?}; the end of its log:\n{}",
-                tail.into_iter().rev().collect::<Vec<_>>().join("\n")
-            );
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
 }
 
 #[test]

@@ -3,6 +3,7 @@
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 /// A child process killed when the test ends, however it ends.
 pub struct Guard(pub Child);
@@ -23,26 +24,26 @@ pub fn free_port() -> u16 {
     std::net::UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-/// Starts `dialer callee` on a free loopback port (its agents calling the desk at `desk`, if
-/// given: SIP and API addresses); returns it and its address.
+/// Starts `dialer callee` on a free loopback port with tests/live/callee.toml (its agents calling
+/// the desk at `desk`, if given: SIP and API addresses); returns it and its address.
 pub fn callee(dir: &Path, desk: Option<(&str, &str)>) -> (Guard, String) {
     let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/live/callee.toml");
+    // Callbacks asked for a few seconds on: the run goes on until every lead is final.
+    callee_with(dir, &scenario, desk, &["--callback-after", "3s"])
+}
+
+/// Starts `dialer callee` playing `scenario` on a free loopback port, its agents calling the desk
+/// at `desk` (SIP and API addresses) if given, with `extra` flags; returns it and its address.
+pub fn callee_with(dir: &Path, scenario: &Path, desk: Option<(&str, &str)>, extra: &[&str]) -> (Guard, String) {
     let agents: Vec<String> = match desk {
-        // Callbacks asked for a few seconds on: the run goes on until every lead is final.
-        Some((sip, api)) => vec![
-            "--agents-to".into(),
-            format!("sip:{sip}"),
-            "--agents-api".into(),
-            api.into(),
-            "--callback-after".into(),
-            "3s".into(),
-        ],
+        Some((sip, api)) => vec!["--agents-to".into(), format!("sip:{sip}"), "--agents-api".into(), api.into()],
         None => vec![],
     };
     let mut child = dialer()
         .args(["callee", "--listen", "127.0.0.1:0", "--duration", "600s", "--scenario"])
         .arg(scenario)
         .args(agents)
+        .args(extra)
         .arg("--out")
         .arg(dir.join("callee"))
         .stdout(Stdio::null())
@@ -55,6 +56,38 @@ pub fn callee(dir: &Path, desk: Option<(&str, &str)>) -> (Guard, String) {
     // Keep reading its standard error so it never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
     (Guard(child), addr)
+}
+
+/// Runs a command to its end within `limit` and asserts it succeeded; returns its standard error.
+/// Past the limit, kills it and fails with the end of its log.
+pub fn run_ok(cmd: &mut Command, limit: Duration) -> String {
+    let mut child = cmd.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+    // Read standard error as it comes: a full pipe would stall the dialer.
+    let mut stderr = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut err = String::new();
+        let _ = std::io::Read::read_to_string(&mut stderr, &mut err);
+        err
+    });
+    let started = Instant::now();
+    let mut guard = Guard(child);
+    loop {
+        if let Some(status) = guard.0.try_wait().unwrap() {
+            let err = reader.join().unwrap();
+            assert!(status.success(), "failed: {status}\n{err}");
+            return err;
+        }
+        if started.elapsed() > limit {
+            drop(guard);
+            let err = reader.join().unwrap();
+            let tail: Vec<&str> = err.lines().rev().take(40).collect();
+            panic!(
+                "did not finish within {limit:?}; the end of its log:\n{}",
+                tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+            );
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 /// A one-second 500 Hz tone, 8 kHz mono 16-bit: the abandon message.
