@@ -27,7 +27,8 @@ fn a_campaign_runs_through_kamailio_with_digest_auth() {
     let day = format!("{:?}", today.weekday()).to_lowercase()[..3].to_owned();
     let campaign = live::campaign(d, &kamailio.addr().to_string(), &day, (&desk_sip, &desk_api));
     let text = std::fs::read_to_string(&campaign).unwrap();
-    let auth = format!("username = \"{AUTH_USER}\"\npassword = \"{AUTH_PASSWORD}\"\ncaller_id");
+    // The trunk wants the dialer registered, with the same credentials.
+    let auth = format!("register = true\nusername = \"{AUTH_USER}\"\npassword = \"{AUTH_PASSWORD}\"\ncaller_id");
     std::fs::write(&campaign, text.replacen("caller_id", &auth, 1)).unwrap();
     let c = campaign.to_str().unwrap();
     let leads: String =
@@ -56,6 +57,17 @@ fn a_campaign_runs_through_kamailio_with_digest_auth() {
     let headers = csv::Reader::from_path(out.join("cdr.csv")).unwrap().headers().unwrap().clone();
     let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
     assert!(cdrs.iter().all(|r| &r[col("sip_code")] != "407"), "every challenge answered");
+    // Registered before the first call (a trunk that must be registered takes no call until it
+    // is), answering kamailio's 401; refreshed every 30 s of the 60 s granted.
+    assert!(err.contains(&format!("trunk sip:{} registered (for 60 s)", kamailio.addr())), "{err}");
+    let registrations = kamailio.stderr().matches(&format!("registered {AUTH_USER} at <sip:{AUTH_USER}@")).count();
+    let expected = 1 + started.elapsed().as_secs() / 30;
+    assert!(
+        registrations >= 1 && registrations as u64 <= expected + 1,
+        "{registrations} REGISTERs accepted in {:?}\n{}",
+        started.elapsed(),
+        kamailio.log()
+    );
     assert!(cdrs.iter().any(|r| &r[col("outcome")] == "connected"), "people reached agents through kamailio");
     let c = dialer::campaign::load(&campaign).unwrap();
     let store = dialer::store::Store::open(&c.store, c.store_rules()).unwrap();

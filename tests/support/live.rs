@@ -29,7 +29,8 @@ pub fn free_port() -> u16 {
 pub fn callee(dir: &Path, desk: Option<(&str, &str)>) -> (Guard, String) {
     let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/live/callee.toml");
     // Callbacks asked for a few seconds on: the run goes on until every lead is final.
-    callee_with(dir, &scenario, desk, &["--callback-after", "3s"])
+    let extra: &[&str] = if desk.is_some() { &["--callback-after", "3s"] } else { &[] };
+    callee_with(dir, &scenario, desk, extra)
 }
 
 /// Starts `dialer callee` playing `scenario` on a free loopback port, its agents calling the desk

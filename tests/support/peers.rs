@@ -443,6 +443,11 @@ impl Kamailio {
         self.peer.log_tail()
     }
 
+    /// Its whole standard error so far (where it logs).
+    pub fn stderr(&self) -> String {
+        read_lossy(&self.peer.stderr)
+    }
+
     /// The main process's id, which is also the id of the process group of all its workers.
     pub fn pid(&self) -> u32 {
         self.peer.child.id()

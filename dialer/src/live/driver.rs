@@ -23,6 +23,7 @@
 //! ```
 
 mod recover;
+mod register;
 mod sip;
 pub mod trunks;
 
@@ -216,6 +217,8 @@ pub struct Driver<A: AgentSide> {
     by_key: HashMap<TransactionKey, CallId>,
     by_sip_call_id: HashMap<String, CallId>,
     options_keys: HashMap<TransactionKey, usize>,
+    /// REGISTERs in flight and the trunk each is for.
+    register_keys: HashMap<TransactionKey, usize>,
     pending: VecDeque<CallId>,
     media_tx: mpsc::UnboundedSender<(CallId, MediaEvent)>,
     media_rx: mpsc::UnboundedReceiver<(CallId, MediaEvent)>,
@@ -248,8 +251,14 @@ impl<A: AgentSide> Driver<A> {
         ep.listen_tcp().map_err(|source| DriverError::Bind { what: "SIP over TCP", addr: bind.to_string(), source })?;
         let local = compact_str::format_compact!("{}", ep.local_addr());
         let mut trunks = Vec::new();
-        for t in &config.campaign.trunks {
-            trunks.push(TrunkState::resolve(t.clone(), start).await?);
+        // Registrations' Call-IDs differ from one run to the next (§10.2.4): the run's start.
+        let run_tag = origin.as_nanosecond() as u64;
+        for (i, t) in config.campaign.trunks.iter().enumerate() {
+            let mut trunk = TrunkState::resolve(t.clone(), start).await?;
+            if t.register {
+                trunk.registration = Some(register::Registration::new(i, run_tag, start));
+            }
+            trunks.push(trunk);
         }
         let c = &config.campaign;
         let core_config = Config {
@@ -283,6 +292,7 @@ impl<A: AgentSide> Driver<A> {
             by_key: HashMap::new(),
             by_sip_call_id: HashMap::new(),
             options_keys: HashMap::new(),
+            register_keys: HashMap::new(),
             pending: VecDeque::new(),
             media_tx,
             media_rx,
@@ -368,6 +378,7 @@ impl<A: AgentSide> Driver<A> {
             self.run_cancels(now);
             self.send_pending(now);
             self.keep_alive(now);
+            self.register_due(now);
             self.ep.flush();
             if run_until.is_some_and(|t| now >= t) && !self.stopping {
                 self.stop();
@@ -429,7 +440,8 @@ impl<A: AgentSide> Driver<A> {
         let pacing =
             self.pending.front().and_then(|_| self.trunks.iter().filter(|t| t.has_line()).map(|t| t.next_invite).min());
         let options = self.trunks.iter().map(|t| t.next_options);
-        cancels.chain(pacing).chain(options).min()
+        let registers = self.trunks.iter().filter_map(|t| t.registration.as_ref()).filter(|r| r.in_flight.is_none());
+        cancels.chain(pacing).chain(options).chain(registers.map(|r| r.next)).min()
     }
 
     // ----- the core ---------------------------------------------------------------------------
@@ -462,7 +474,7 @@ impl<A: AgentSide> Driver<A> {
     }
 
     fn refresh_leads(&mut self) {
-        let dialing = !self.stopping && self.trunks.iter().any(|t| t.up);
+        let dialing = !self.stopping && self.trunks.iter().any(TrunkState::usable);
         let leads = if dialing {
             let (_, ts) = self.now();
             match self.store.next_due(ts, LEAD_BATCH) {
@@ -623,7 +635,7 @@ impl<A: AgentSide> Driver<A> {
         s.agents_talk = count(AgentState::Talk);
         s.agents_wrap = count(AgentState::Wrap);
         s.agents_paused = count(AgentState::Paused);
-        s.trunks_up = self.trunks.iter().filter(|t| t.up).count() as u32;
+        s.trunks_up = self.trunks.iter().filter(|t| t.usable()).count() as u32;
         s.stopping = self.stopping;
     }
 }

@@ -374,6 +374,10 @@ impl<'c, W: Write> Uas<'c, W> {
         match request.method {
             Method::Invite => self.on_invite(ep, key, request, peer),
             Method::Options => self.reply(ep, key, &request, 200, None),
+            Method::Register => {
+                let response = registered(&request);
+                self.respond(ep, key, response);
+            }
             Method::Bye | Method::Info | Method::Update | Method::PRack => self.reply(ep, key, &request, 481, None),
             _ => self.reply(ep, key, &request, 501, None),
         }
@@ -871,6 +875,27 @@ pub fn kind_name(kind: CalleeKind) -> &'static str {
         CalleeKind::NoAnswer => "no_answer",
         CalleeKind::Invalid => "invalid",
     }
+}
+
+/// A registrar's 200 to a REGISTER, as a carrier's trunk gives a dialer registering with it:
+/// every Contact bound for what it asked (the Expires header, else an hour), at most an hour
+/// (§10.3). Nothing is stored: calls reach the callee by its address, not through bindings.
+fn registered(request: &Request) -> Response {
+    let asked = request
+        .headers
+        .iter()
+        .map(dialer::sip::message::name_value)
+        .find(|(name, _)| name.eq_ignore_ascii_case("Expires"))
+        .and_then(|(_, v)| v.trim().parse::<u64>().ok())
+        .unwrap_or(3600)
+        .min(3600);
+    let mut response = response_to(request, 200, None, None);
+    if let Ok(contacts) = request.contacts() {
+        for c in contacts {
+            response.headers.push(Contact::new(format!("<{}>;expires={asked}", c.uri)).into());
+        }
+    }
+    response
 }
 
 /// The lead a Request-URI names: its user part as a number (a leading `+` allowed).

@@ -18,7 +18,7 @@ impl<A: AgentSide> Driver<A> {
     /// `Output::Dial`: journal the attempt, then queue the INVITE for a trunk line.
     pub(super) fn dial(&mut self, call: CallId, lead: LeadId, number: CompactString) {
         let (_, ts) = self.now();
-        let trunk = self.trunks.iter().find(|t| t.up).or(self.trunks.first()).map(|t| t.config.uri.clone());
+        let trunk = self.trunks.iter().find(|t| t.usable()).or(self.trunks.first()).map(|t| t.config.uri.clone());
         if let Err(e) = self.store.begin_attempt(lead, call, ts, trunk.as_deref().unwrap_or("none")) {
             eprintln!("dialer: store refused {call} to {lead}: {e}");
             self.unjournaled.insert(call);
@@ -65,7 +65,7 @@ impl<A: AgentSide> Driver<A> {
             };
             let tried = call.tried;
             let untried = |i: usize| tried & (1 << i.min(63)) == 0;
-            if !self.trunks.iter().enumerate().any(|(i, t)| t.up && untried(i)) {
+            if !self.trunks.iter().enumerate().any(|(i, t)| t.usable() && untried(i)) {
                 // No trunk left to try: the call fails (dialing pauses meanwhile: no leads are
                 // offered while every trunk is down).
                 self.pending.pop_front();
@@ -137,7 +137,9 @@ impl<A: AgentSide> Driver<A> {
         }
         let peer_text = trunk.peer_text();
         if let Err(e) = self.store.journal_invite(id, &peer_text, &cancel) {
-            eprintln!("dialer: store: {e}");
+            // Unjournaled, the call could not be hung up after a crash: it does not go out.
+            eprintln!("dialer: store: {e}; {id} not placed");
+            return false;
         }
         let now = self.ep.now();
         let Ok(key) = self.ep.layer().send_request(&invite, peer, now) else { return false };
@@ -264,6 +266,10 @@ impl<A: AgentSide> Driver<A> {
     }
 
     fn on_failure(&mut self, key: TransactionKey) {
+        if let Some(i) = self.register_keys.get(&key).copied() {
+            eprintln!("dialer: trunk {}: no answer to REGISTER", self.trunks[i].config.uri);
+            return self.register_failed(i, "no answer");
+        }
         if let Some(i) = self.options_keys.remove(&key) {
             self.trunks[i].options = None;
             if self.trunks[i].failed() {
@@ -283,6 +289,9 @@ impl<A: AgentSide> Driver<A> {
 
     fn on_response(&mut self, key: TransactionKey, response: Response) {
         let code = response.status_code.code();
+        if let Some(i) = self.register_keys.get(&key).copied() {
+            return self.on_register_response(i, key, response);
+        }
         if let Some(i) = self.options_keys.get(&key).copied() {
             if code >= 200 {
                 self.options_keys.remove(&key);
@@ -362,7 +371,7 @@ impl<A: AgentSide> Driver<A> {
                 eprintln!("dialer: trunk {} is down ({code} to an INVITE)", self.trunks[i].config.uri);
             }
             let tried = call.tried;
-            let other = self.trunks.iter().enumerate().any(|(j, t)| t.up && tried & (1 << j.min(63)) == 0);
+            let other = self.trunks.iter().enumerate().any(|(j, t)| t.usable() && tried & (1 << j.min(63)) == 0);
             if other {
                 call.state = SipState::Pending;
                 call.cseq += 1;
@@ -490,6 +499,6 @@ impl<A: AgentSide> Driver<A> {
     }
 }
 
-fn bracket(host: &str) -> String {
+pub(super) fn bracket(host: &str) -> String {
     if host.contains(':') { format!("[{host}]") } else { host.to_owned() }
 }

@@ -31,6 +31,8 @@ pub struct TrunkState {
     pub next_options: Instant,
     /// Digest credentials, if the trunk has a username.
     pub credentials: Option<Credentials>,
+    /// Its registration, when the campaign says `register = true`.
+    pub registration: Option<super::register::Registration>,
 }
 
 /// A trunk whose address cannot be found.
@@ -97,6 +99,7 @@ impl TrunkState {
             options: None,
             next_options: now,
             credentials,
+            registration: None,
         })
     }
 
@@ -114,9 +117,14 @@ impl TrunkState {
         format!("{t}:{}", self.peer.addr)
     }
 
-    /// Whether a new call may go out now: up, with a free line.
+    /// Whether calls may go out through it: up, and registered if it must be.
+    pub fn usable(&self) -> bool {
+        self.up && self.registration.as_ref().is_none_or(|r| r.registered)
+    }
+
+    /// Whether a new call may go out now: usable, with a free line.
     pub fn has_line(&self) -> bool {
-        self.up && self.lines < self.config.max_lines
+        self.usable() && self.lines < self.config.max_lines
     }
 
     /// An INVITE went out at `now`: one more line, and the next not before 1/max_cps later.
@@ -200,5 +208,10 @@ mod tests {
         assert_eq!(t.next_invite, now + Duration::from_millis(100));
         t.invited(now);
         assert!(!t.has_line(), "both lines in use");
+        t.lines = 0;
+        t.registration = Some(super::super::register::Registration::new(0, 1, now));
+        assert!(!t.usable() && !t.has_line(), "a trunk that must register takes no call before it has");
+        t.registration.as_mut().unwrap().registered = true;
+        assert!(t.usable() && t.has_line());
     }
 }
