@@ -172,34 +172,105 @@ fn end_to_end(desk: bool) {
     assert!(rows(&out2.join("cdr.csv")).is_empty(), "nothing dialled outside its calling window");
 }
 
-/// A trunk that refuses everything with 503: what a failing carrier does.
-fn refusing_trunk() -> (std::net::SocketAddr, std::thread::JoinHandle<u32>) {
+/// A scripted trunk on a loopback UDP port: `answer` gives the replies to each request (not to
+/// ACKs or responses), knowing the trunk's address; the thread ends after 3 s of quiet and
+/// returns every request it got.
+fn fake_trunk(
+    answer: impl Fn(&str, std::net::SocketAddr) -> Vec<String> + Send + 'static,
+) -> (std::net::SocketAddr, std::thread::JoinHandle<Vec<String>>) {
     let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
     socket.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
     let addr = socket.local_addr().unwrap();
     let handle = std::thread::spawn(move || {
         let mut buf = [0u8; 4096];
-        let mut invites = 0;
+        let mut got = Vec::new();
         while let Ok((n, from)) = socket.recv_from(&mut buf) {
             let text = String::from_utf8_lossy(&buf[..n]).into_owned();
-            if text.starts_with("ACK") || text.starts_with("SIP/2.0") {
-                continue;
-            }
-            invites += u32::from(text.starts_with("INVITE"));
-            let mut reply = String::from("SIP/2.0 503 Service Unavailable\r\n");
-            for line in text.lines() {
-                let name = line.split(':').next().unwrap_or("").to_ascii_lowercase();
-                if ["via", "from", "to", "call-id", "cseq"].contains(&name.as_str()) {
-                    reply.push_str(line);
-                    reply.push_str("\r\n");
+            if !text.starts_with("SIP/2.0") && !text.starts_with("ACK") {
+                for reply in answer(&text, addr) {
+                    let _ = socket.send_to(reply.as_bytes(), from);
                 }
             }
-            reply.push_str("Content-Length: 0\r\n\r\n");
-            let _ = socket.send_to(reply.as_bytes(), from);
+            got.push(text);
         }
-        invites
+        got
     });
     (addr, handle)
+}
+
+/// A response to `request` with `status`: its Via, From, To (with `to_tag` added, if given),
+/// Call-ID and CSeq, then `extra` header lines.
+fn reply_to(request: &str, status: &str, to_tag: Option<&str>, extra: &str) -> String {
+    let mut reply = format!("SIP/2.0 {status}\r\n");
+    for line in request.lines() {
+        let name = line.split(':').next().unwrap_or("").to_ascii_lowercase();
+        if ["via", "from", "call-id", "cseq"].contains(&name.as_str()) {
+            reply.push_str(line);
+            reply.push_str("\r\n");
+        } else if name == "to" {
+            reply.push_str(line);
+            if let Some(tag) = to_tag.filter(|_| !line.contains("tag=")) {
+                reply.push_str(&format!(";tag={tag}"));
+            }
+            reply.push_str("\r\n");
+        }
+    }
+    reply.push_str(extra);
+    reply.push_str("Content-Length: 0\r\n\r\n");
+    reply
+}
+
+/// A trunk that refuses everything with 503: what a failing carrier does. Returns the INVITEs it got.
+fn refusing_trunk() -> (std::net::SocketAddr, std::thread::JoinHandle<u32>) {
+    let (addr, trunk) = fake_trunk(|request, _| vec![reply_to(request, "503 Service Unavailable", None, "")]);
+    let invites =
+        std::thread::spawn(move || trunk.join().unwrap().iter().filter(|r| r.starts_with("INVITE")).count() as u32);
+    (addr, invites)
+}
+
+/// Two forks of the call answer (a forking proxy): the dialer keeps the first, acknowledges the
+/// second and hangs it up at once (RFC 3261 §13.2.2.4); one call, one CDR.
+#[test]
+fn a_second_forked_answer_is_acknowledged_and_hung_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (addr, trunk) = fake_trunk(move |request, addr| {
+        let contact = |tag: &str| format!("Contact: <sip:{tag}@{addr}>\r\n");
+        if request.starts_with("INVITE") {
+            vec![
+                reply_to(request, "200 OK", Some("forkA"), &contact("forkA")),
+                reply_to(request, "200 OK", Some("forkB"), &contact("forkB")),
+            ]
+        } else {
+            vec![reply_to(request, "200 OK", None, "")]
+        }
+    });
+    let today = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC);
+    let day = format!("{:?}", today.weekday()).to_lowercase()[..3].to_owned();
+    let campaign = campaign(d, &addr.to_string(), &day, ("127.0.0.1:0", "127.0.0.1:0"));
+    let c = campaign.to_str().unwrap();
+    std::fs::write(d.join("leads.csv"), "number\n+12025550777\n").unwrap();
+    run_ok(
+        dialer().args(["leads", "import", d.join("leads.csv").to_str().unwrap(), "--campaign", c]),
+        Duration::from_secs(10),
+    );
+    let out = d.join("out");
+    run_ok(
+        dialer()
+            .args(["run", c, "--until-done", "--scripted-agents", "1", "--talk", "1s", "--wrap", "200ms"])
+            .args(["--out", out.to_str().unwrap()]),
+        Duration::from_secs(60),
+    );
+    let got = trunk.join().unwrap();
+    let to_tag = |r: &String| r.lines().find(|l| l.starts_with("To:")).map(|l| l.contains("forkB")).unwrap_or(false);
+    let to_b: Vec<&str> = got.iter().filter(|r| to_tag(r)).map(|r| r.split(' ').next().unwrap()).collect();
+    assert_eq!(to_b, ["ACK", "BYE"], "the second fork is acknowledged, then hung up");
+    let to_a = |r: &String| r.lines().find(|l| l.starts_with("To:")).is_some_and(|l| l.contains("forkA"));
+    let a_methods: Vec<&str> = got.iter().filter(|r| to_a(r)).map(|r| r.split(' ').next().unwrap()).collect();
+    assert_eq!(a_methods, ["ACK", "BYE"], "the first fork is the call: acknowledged, hung up at its end");
+    let cdrs = rows(&out.join("cdr.csv"));
+    assert_eq!(cdrs.len(), 1, "{cdrs:?}");
+    assert_eq!(cdrs[0]["outcome"], "connected", "{cdrs:?}");
 }
 
 /// The first trunk answers every INVITE and OPTIONS with 503: calls go out through the second

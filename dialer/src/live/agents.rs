@@ -153,16 +153,17 @@ impl AgentSide for Scripted {
             let end = tokio::time::Instant::now() + talk;
             let mut tick = tokio::time::interval(Duration::from_millis(20));
             let mut phase = 0.0;
+            // The talk time runs whether or not the call has audio (a call without media drops
+            // both channels at once); the call's end aborts this task.
+            let mut listening = true;
             loop {
                 tokio::select! {
                     _ = tokio::time::sleep_until(end) => break,
                     _ = tick.tick() => {
                         let frame = Frame { payload_type: 0, payload: tone_frame(&mut phase) };
-                        if speak.try_send(frame).is_err() && speak.is_closed() {
-                            return;
-                        }
+                        let _ = speak.try_send(frame);
                     }
-                    got = heard.recv() => if got.is_none() { return },
+                    got = heard.recv(), if listening => listening = got.is_some(),
                 }
             }
             let _ = tx.send(AgentEvent::Hangup { agent });

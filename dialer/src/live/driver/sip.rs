@@ -395,6 +395,19 @@ impl<A: AgentSide> Driver<A> {
         let Some(i) = call.trunk else { return };
         let peer = self.trunks[i].peer;
         self.trunks[i].alive();
+        if call.dialog.is_some() {
+            // A second fork answered too (its To tag differs: the transaction layer passes on the
+            // first 2xx's retransmissions itself): acknowledge it and hang it up (§13.2.2.4).
+            if let Some(mut extra) = call.invite.as_ref().and_then(|inv| Dialog::uac(inv, &response).ok()) {
+                let ack = extra.ack(ViaSpec { transport: peer.transport, sent_by: &local, branch: &branch });
+                let bye = extra
+                    .request(Method::Bye, ViaSpec { transport: peer.transport, sent_by: &local, branch: &bye_branch });
+                let t = self.ep.now();
+                let _ = self.ep.layer().send_ack(key, ack, peer, t);
+                let _ = self.ep.layer().send_request(&bye, peer, t);
+            }
+            return;
+        }
         let Some(dialog) = call.invite.as_ref().and_then(|inv| Dialog::uac(inv, &response).ok()) else {
             // An answer we cannot make a dialog of: fail the call (the far end will time out).
             call.ended_in_core = true;

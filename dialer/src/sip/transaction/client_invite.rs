@@ -52,7 +52,8 @@ impl ClientInvite {
 
     /// Keeps the TU's ACK for a 2xx, to resend it when the 2xx is retransmitted.
     pub fn keep_ack(&mut self, peer: Peer, bytes: Vec<u8>) {
-        if self.state == State::Accepted {
+        // The first ACK is the first 2xx's: another fork's ACK (sent before its BYE) is not kept.
+        if self.state == State::Accepted && self.ack.is_none() {
             self.ack = Some(Box::new((peer, bytes.into_boxed_slice())));
         }
     }
