@@ -173,13 +173,14 @@ fn end_to_end(desk: bool) {
 }
 
 /// A scripted trunk on a loopback UDP port: `answer` gives the replies to each request (not to
-/// ACKs or responses), knowing the trunk's address; the thread ends after 3 s of quiet and
-/// returns every request it got.
+/// ACKs or responses), knowing the trunk's address; the thread ends after `quiet` without a
+/// request and returns every request it got, with when.
 fn fake_trunk(
+    quiet: Duration,
     answer: impl Fn(&str, std::net::SocketAddr) -> Vec<String> + Send + 'static,
-) -> (std::net::SocketAddr, std::thread::JoinHandle<Vec<String>>) {
+) -> (std::net::SocketAddr, std::thread::JoinHandle<Vec<(Instant, String)>>) {
     let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
-    socket.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+    socket.set_read_timeout(Some(quiet)).unwrap();
     let addr = socket.local_addr().unwrap();
     let handle = std::thread::spawn(move || {
         let mut buf = [0u8; 4096];
@@ -191,7 +192,7 @@ fn fake_trunk(
                     let _ = socket.send_to(reply.as_bytes(), from);
                 }
             }
-            got.push(text);
+            got.push((Instant::now(), text));
         }
         got
     });
@@ -222,9 +223,11 @@ fn reply_to(request: &str, status: &str, to_tag: Option<&str>, extra: &str) -> S
 
 /// A trunk that refuses everything with 503: what a failing carrier does. Returns the INVITEs it got.
 fn refusing_trunk() -> (std::net::SocketAddr, std::thread::JoinHandle<u32>) {
-    let (addr, trunk) = fake_trunk(|request, _| vec![reply_to(request, "503 Service Unavailable", None, "")]);
-    let invites =
-        std::thread::spawn(move || trunk.join().unwrap().iter().filter(|r| r.starts_with("INVITE")).count() as u32);
+    let (addr, trunk) =
+        fake_trunk(Duration::from_secs(3), |request, _| vec![reply_to(request, "503 Service Unavailable", None, "")]);
+    let invites = std::thread::spawn(move || {
+        trunk.join().unwrap().iter().filter(|(_, r)| r.starts_with("INVITE")).count() as u32
+    });
     (addr, invites)
 }
 
@@ -234,7 +237,7 @@ fn refusing_trunk() -> (std::net::SocketAddr, std::thread::JoinHandle<u32>) {
 fn a_second_forked_answer_is_acknowledged_and_hung_up() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let (addr, trunk) = fake_trunk(move |request, addr| {
+    let (addr, trunk) = fake_trunk(Duration::from_secs(3), move |request, addr| {
         let contact = |tag: &str| format!("Contact: <sip:{tag}@{addr}>\r\n");
         if request.starts_with("INVITE") {
             vec![
@@ -261,7 +264,7 @@ fn a_second_forked_answer_is_acknowledged_and_hung_up() {
             .args(["--out", out.to_str().unwrap()]),
         Duration::from_secs(60),
     );
-    let got = trunk.join().unwrap();
+    let got: Vec<String> = trunk.join().unwrap().into_iter().map(|(_, r)| r).collect();
     let to_tag = |r: &String| r.lines().find(|l| l.starts_with("To:")).map(|l| l.contains("forkB")).unwrap_or(false);
     let to_b: Vec<&str> = got.iter().filter(|r| to_tag(r)).map(|r| r.split(' ').next().unwrap()).collect();
     assert_eq!(to_b, ["ACK", "BYE"], "the second fork is acknowledged, then hung up");
@@ -352,4 +355,44 @@ fn a_live_answer_no_agent_takes_hears_the_message_and_is_dropped() {
         assert!(wait >= 3_000, "the message played before the hang-up: {row:?}");
     }
     eprintln!("dropped {} of {} calls", dropped.len(), cdrs.len());
+}
+
+/// Stopped while a call rings, with a drain shorter than the minimum ring: the dialer still lets it
+/// ring 15 s before its CANCEL (FCC and Ofcom), then exits.
+#[test]
+fn the_drain_waits_for_the_minimum_ring_before_cancelling() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Quiet while the call rings: longer than the ring.
+    let (addr, trunk) = fake_trunk(Duration::from_secs(20), move |request, _| {
+        if request.starts_with("INVITE") {
+            vec![reply_to(request, "180 Ringing", Some("ring"), "")]
+        } else if request.starts_with("CANCEL") {
+            let invite = request.replace(" CANCEL\r\n", " INVITE\r\n");
+            vec![reply_to(request, "200 OK", None, ""), reply_to(&invite, "487 Request Terminated", Some("ring"), "")]
+        } else {
+            vec![reply_to(request, "200 OK", None, "")]
+        }
+    });
+    let today = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC);
+    let day = format!("{:?}", today.weekday()).to_lowercase()[..3].to_owned();
+    let campaign = campaign(d, &addr.to_string(), &day, ("127.0.0.1:0", "127.0.0.1:0"));
+    let c = campaign.to_str().unwrap();
+    std::fs::write(d.join("leads.csv"), "number\n+12025550778\n").unwrap();
+    run_ok(
+        dialer().args(["leads", "import", d.join("leads.csv").to_str().unwrap(), "--campaign", c]),
+        Duration::from_secs(10),
+    );
+    run_ok(
+        dialer().args(["run", c, "--for", "1s", "--drain", "1s", "--scripted-agents", "1"]),
+        Duration::from_secs(60),
+    );
+    let got = trunk.join().unwrap();
+    let at = |method: &str| got.iter().find(|(_, r)| r.starts_with(method)).map(|(t, _)| *t);
+    let methods: Vec<&str> = got.iter().map(|(_, r)| r.split(' ').next().unwrap()).collect();
+    let (invite, cancel) =
+        (at("INVITE ").expect("dialled"), at("CANCEL ").unwrap_or_else(|| panic!("no CANCEL: {methods:?}")));
+    let rang = cancel - invite;
+    assert!(rang >= Duration::from_secs(15), "cancelled after {rang:?} of ringing");
+    assert!(rang < Duration::from_secs(17), "the drain ends once the minimum ring is over: {rang:?}");
 }

@@ -55,6 +55,9 @@ const LEAD_BATCH: usize = 64;
 /// The shortest ring before the dialer may cancel an unanswered call (FCC, Ofcom).
 pub const MIN_RING: Duration = Duration::from_secs(15);
 
+/// After the drain: how long the driver stays to see its last BYEs and CANCELs answered.
+const EXIT_GRACE: Duration = Duration::from_secs(2);
+
 /// What a live run needs beyond the campaign.
 #[derive(Clone, Debug)]
 pub struct DriverConfig {
@@ -393,19 +396,51 @@ impl<A: AgentSide> Driver<A> {
             if self.stopping && self.core.is_finished() && self.calls.is_empty() {
                 break;
             }
-            if self.drain_deadline.is_some_and(|d| now >= d) {
-                eprintln!("dialer: drain time over with {} calls in flight; they stay journaled", self.calls.len());
-                break;
+            if let Some(deadline) = self.drain_deadline
+                && now >= deadline
+            {
+                // Not before every ringing call has rung its minimum: the drain waits for those.
+                match self.ring_floor().filter(|&floor| floor > now) {
+                    Some(floor) => self.drain_deadline = Some(floor),
+                    None => {
+                        eprintln!(
+                            "dialer: drain time over with {} calls in flight; they stay journaled",
+                            self.calls.len()
+                        );
+                        break;
+                    }
+                }
             }
         }
         self.records.left_in_flight = self.calls.len();
-        // Calls left when the drain ran out: BYE or CANCEL them on the way out (at once: the
-        // run is over); their journal closes their records at the next start.
+        self.hang_up_leftovers().await;
+        self.refresh_status();
+        status(&self.status);
+        Ok(self.records)
+    }
+
+    /// When the last call still ringing will have rung [`MIN_RING`].
+    fn ring_floor(&self) -> Option<Instant> {
+        self.calls
+            .values()
+            .filter(|c| c.state == SipState::Inviting)
+            .filter_map(|c| c.invited_at.map(|t| t + MIN_RING))
+            .max()
+    }
+
+    /// Calls left when the drain ran out: BYE or CANCEL them on the way out (their journal closes
+    /// their records at the next start), then answer what comes back for up to [`EXIT_GRACE`]:
+    /// a 2xx crossing a CANCEL is acknowledged and hung up, as during the run.
+    async fn hang_up_leftovers(&mut self) {
         let ids: Vec<CallId> = self.calls.keys().copied().collect();
         for id in ids {
             match self.calls.get(&id).map(|c| c.state) {
                 Some(SipState::Answered) => self.bye(id),
                 Some(SipState::Inviting) => {
+                    if let Some(c) = self.calls.get_mut(&id) {
+                        // The core is done with the run: an answer now is hung up at once.
+                        c.ended_in_core = true;
+                    }
                     if let Some(key) = self.calls.get(&id).and_then(|c| c.invite_key) {
                         let now = self.ep.now();
                         let _ = self.ep.layer().cancel(key, now);
@@ -415,11 +450,12 @@ impl<A: AgentSide> Driver<A> {
             }
         }
         self.ep.flush();
-        // Give the first transmissions a moment to leave before the sockets close.
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        self.refresh_status();
-        status(&self.status);
-        Ok(self.records)
+        let until = Instant::now() + EXIT_GRACE;
+        while !self.calls.is_empty() && Instant::now() < until {
+            self.ep.wait(Some(until.into_std())).await;
+            self.pump_sip();
+            self.ep.flush();
+        }
     }
 
     // ----- time -------------------------------------------------------------------------------
