@@ -37,7 +37,7 @@ fn end_to_end(desk: bool) {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let (desk_sip, desk_api) = (format!("127.0.0.1:{}", free_port()), format!("127.0.0.1:{}", free_port()));
-    let (_callee, addr) = callee(d, desk.then_some((desk_sip.as_str(), desk_api.as_str())));
+    let (mut the_callee, addr) = callee(d, desk.then_some((desk_sip.as_str(), desk_api.as_str())));
     let today = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC);
     let day = format!("{:?}", today.weekday()).to_lowercase()[..3].to_owned();
     let campaign = campaign(d, &addr, &day, (&desk_sip, &desk_api));
@@ -89,6 +89,19 @@ fn end_to_end(desk: bool) {
     if desk {
         assert!(log.contains("agents' desk: phones to sip:"), "the desk served the agents:\n{log}");
         assert!(log.contains(&format!("trunk sip:{addr} registered (for 3600 s)")), "registered:\n{log}");
+    }
+
+    if desk {
+        // The run over, the desk hung up every agent's phone: the callee, stopped, says so.
+        // SAFETY: kill(2) on our own child's pid.
+        assert_eq!(unsafe { libc::kill(the_callee.0.id() as i32, libc::SIGTERM) }, 0);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while the_callee.0.try_wait().unwrap().is_none() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let agents = rows(&d.join("callee/agents.csv"));
+        assert_eq!(agents.len(), 5, "{agents:?}");
+        assert!(agents.iter().all(|a| a["end"] == "desk"), "every phone hung up by the desk: {agents:?}");
     }
 
     // Every lead is final.

@@ -42,6 +42,10 @@ pub trait AgentSide: Send {
     fn call_ended(&mut self, agent: AgentId, call: CallId);
     /// The agent's state as the dialer sees it (`ready`, `talk`, `wrap`, `paused`, …), to show.
     fn set_state(&mut self, agent: AgentId, state: &str);
+    /// The run is over: hang up the agents' phones. Nothing to do by default.
+    fn close(&mut self) -> impl Future<Output = ()> + Send {
+        std::future::ready(())
+    }
 }
 
 /// The desk: agents' phones over SIP and the HTTP/JSON agent API (docs/agents.md).
@@ -69,6 +73,10 @@ impl AgentSide for Desk {
 
     fn set_state(&mut self, agent: AgentId, state: &str) {
         Desk::set_state(self, agent, state)
+    }
+
+    async fn close(&mut self) {
+        Desk::close(self).await
     }
 }
 

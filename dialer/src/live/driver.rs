@@ -414,6 +414,8 @@ impl<A: AgentSide> Driver<A> {
         }
         self.records.left_in_flight = self.calls.len();
         self.hang_up_leftovers().await;
+        // The agents' phones: BYE on every leg (the desk waits up to 2 s for their answers).
+        self.agents.close().await;
         self.refresh_status();
         status(&self.status);
         Ok(self.records)
