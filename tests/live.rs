@@ -153,12 +153,24 @@ fn end_to_end(desk: bool) {
             assert!(ring >= 15_000, "cancelled before the 15-second minimum ring: {row:?}");
         }
     }
+    let mut callbacks_kept = 0;
     for calls in by_lead.values_mut() {
         calls.sort_by(|a, b| a["dial_time"].cmp(&b["dial_time"]));
         for pair in calls.windows(2) {
             assert!(pair[0]["end_time"] <= pair[1]["dial_time"], "a lead dialled twice at once: {pair:?}");
+            if desk && pair[0]["disposition"] == "callback" {
+                // The agent asked for 5 s after the wrap-up (the campaign's default is 3 s).
+                let at = |row: &HashMap<String, String>, col: &str| row[col].parse::<jiff::Timestamp>().unwrap();
+                let gap = at(pair[1], "dial_time").duration_since(at(pair[0], "end_time"));
+                assert!(gap >= jiff::SignedDuration::from_secs(5), "called back after {gap:?}, not the agent's time");
+                callbacks_kept += 1;
+            }
             assert_ne!(pair[0]["disposition"], "dnc_request", "called again after a dnc_request: {pair:?}");
         }
+    }
+    if desk {
+        // Every callback an agent asked for was made, at the agent's time.
+        assert_eq!(callbacks_kept, dispositions.get("callback").copied().unwrap_or(0), "{dispositions:?}");
     }
     eprintln!(
         "live e2e (desk: {desk}): {} calls in {:.0?}: {:?}; wait to agent p50 {} ms; dispositions {dispositions:?}",

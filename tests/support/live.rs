@@ -28,8 +28,9 @@ pub fn free_port() -> u16 {
 /// the desk at `desk`, if given: SIP and API addresses); returns it and its address.
 pub fn callee(dir: &Path, desk: Option<(&str, &str)>) -> (Guard, String) {
     let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/live/callee.toml");
-    // Callbacks asked for a few seconds on: the run goes on until every lead is final.
-    let extra: &[&str] = if desk.is_some() { &["--callback-after", "3s"] } else { &[] };
+    // Callbacks asked for a few seconds on (longer than the campaign's default callback delay, so
+    // a test can tell the agent's time was kept): the run goes on until every lead is final.
+    let extra: &[&str] = if desk.is_some() { &["--callback-after", "5s"] } else { &[] };
     callee_with(dir, &scenario, desk, extra)
 }
 
