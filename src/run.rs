@@ -78,10 +78,18 @@ impl Args {
             Some(ip) => ip,
             None => route_to(&first.host, first.port)?,
         };
+        let machine_message = match &campaign.machine_message {
+            Some(path) => Some(Arc::from(
+                dialer::media::wav::read(path)
+                    .with_context(|| format!("{}: [campaign] machine_message", self.campaign.display()))?,
+            )),
+            None => None,
+        };
         let amd = campaign.amd.unwrap_or_else(DriverConfig::default_amd);
         let config = DriverConfig {
             campaign,
             abandon_message: Arc::from(samples),
+            machine_message,
             amd,
             local_ip,
             options_interval: flag_duration("options-interval", &self.options_interval)?,

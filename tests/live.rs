@@ -421,3 +421,56 @@ fn the_drain_waits_for_the_minimum_ring_before_cancelling() {
     assert!(rang >= Duration::from_secs(15), "cancelled after {rang:?} of ringing");
     assert!(rang < Duration::from_secs(17), "the drain ends once the minimum ring is over: {rang:?}");
 }
+
+/// With `machine_message`, a machine's call is not hung up at the verdict: the message plays once
+/// the greeting and its beep are over (1 s of quiet), then the dialer hangs up. The callee's own
+/// record of each machine call shows it: ended by the caller, after the greeting, a second of
+/// quiet and the 1 s message, and it heard a voice.
+#[test]
+fn answering_machines_get_the_message_after_their_greeting() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (mut the_callee, addr) = callee(d, None);
+    let today = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC);
+    let day = format!("{:?}", today.weekday()).to_lowercase()[..3].to_owned();
+    let campaign = campaign(d, &addr, &day, ("127.0.0.1:0", "127.0.0.1:0"));
+    let text = std::fs::read_to_string(&campaign).unwrap();
+    // The 1 s tone doubles as the machine message.
+    let text = text.replacen("abandon_message", "machine_message = \"abandon.wav\"\nabandon_message", 1);
+    std::fs::write(&campaign, text.replace("max_attempts = 2", "max_attempts = 1")).unwrap();
+    let c = campaign.to_str().unwrap();
+    let leads: String =
+        std::iter::once("number\n".to_owned()).chain((0..30).map(|i| format!("+1202555{:04}\n", 800 + i))).collect();
+    std::fs::write(d.join("leads.csv"), leads).unwrap();
+    run_ok(
+        dialer().args(["leads", "import", d.join("leads.csv").to_str().unwrap(), "--campaign", c]),
+        Duration::from_secs(10),
+    );
+    let out = d.join("out");
+    run_ok(
+        dialer()
+            .args(["run", c, "--until-done", "--scripted-agents", "3", "--talk", "1s", "--wrap", "200ms"])
+            .args(["--out", out.to_str().unwrap()]),
+        Duration::from_secs(120),
+    );
+    // SAFETY: kill(2) on our own child's pid.
+    assert_eq!(unsafe { libc::kill(the_callee.0.id() as i32, libc::SIGTERM) }, 0);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while the_callee.0.try_wait().unwrap().is_none() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let calls = rows(&d.join("callee/calls.csv"));
+    let machines: Vec<_> = calls.iter().filter(|r| r["kind"] == "machine" && !r["answered_ms"].is_empty()).collect();
+    assert!(!machines.is_empty(), "the population has machines: {calls:?}");
+    for m in &machines {
+        let ms = |col: &str| m[col].parse::<u64>().unwrap();
+        let held = ms("ended_ms") - ms("answered_ms");
+        assert_eq!(m["hangup_by"], "caller", "{m:?}");
+        // Greeting, 1 s of quiet, the 1 s message; 100 ms for frames and timers.
+        assert!(held + 100 >= ms("greeting_ms") + 2_000, "hung up {held} ms after the answer: {m:?}");
+        assert!(held <= ms("greeting_ms") + 4_000, "the message waited too long: {m:?}");
+        assert_eq!(m["heard_voice"], "true", "the machine recorded the message: {m:?}");
+    }
+    let cdrs = rows(&out.join("cdr.csv"));
+    assert_eq!(cdrs.iter().filter(|r| r["outcome"] == "machine").count(), machines.len());
+}

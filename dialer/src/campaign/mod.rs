@@ -82,6 +82,9 @@ pub struct Campaign {
     /// The WAV played to a dropped live answer (identifies the caller and a number for
     /// do-not-call requests), relative to the campaign file. `dialer run` opens it.
     pub abandon_message: PathBuf,
+    /// The WAV left on answering machines after their greeting, relative to the campaign file;
+    /// `None`: machines are hung up on at once.
+    pub machine_message: Option<PathBuf>,
     /// How the dialer paces.
     pub pacing: Pacing,
     /// The trunks in order of preference: the first is used while it is up, then the next.

@@ -30,6 +30,7 @@ pub(super) struct RawCampaign {
     pub ring_timeout: Option<String>,
     pub drop_after: Option<String>,
     pub abandon_message: Option<String>,
+    pub machine_message: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

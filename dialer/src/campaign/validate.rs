@@ -173,6 +173,7 @@ fn campaign(
         ring_timeout_ms,
         drop_after_ms,
         abandon_message: base.join(message),
+        machine_message: c.machine_message.as_ref().map(|m| base.join(m)),
         pacing,
         trunks,
         agents,

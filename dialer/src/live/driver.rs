@@ -65,6 +65,8 @@ pub struct DriverConfig {
     pub campaign: Campaign,
     /// The abandon message, 8 kHz mono samples.
     pub abandon_message: Arc<[i16]>,
+    /// The message left on answering machines after their greeting; `None`: hang up at once.
+    pub machine_message: Option<Arc<[i16]>>,
     /// The answering-machine detector's settings.
     pub amd: AmdConfig,
     /// The local address SIP and RTP bind to and advertise.
@@ -202,6 +204,8 @@ struct LiveCall {
     media: Option<MediaHandle>,
     agent: Option<AgentId>,
     answered_at: Option<Instant>,
+    /// AMD said machine and the campaign leaves a message: the hang-up waits for it.
+    leave_message: bool,
 }
 
 /// The live driver. Build with [`Driver::new`], then [`Driver::run`].
@@ -643,7 +647,11 @@ impl<A: AgentSide> Driver<A> {
     fn on_media(&mut self, call: CallId, event: MediaEvent) {
         match event {
             MediaEvent::Amd(decision) => {
-                if self.calls.get(&call).is_some_and(|c| !c.ended_in_core) {
+                if let Some(c) = self.calls.get_mut(&call)
+                    && !c.ended_in_core
+                {
+                    c.leave_message =
+                        decision.verdict == reports::AmdVerdict::Machine && self.config.machine_message.is_some();
                     self.input(decision.input(call));
                 }
             }

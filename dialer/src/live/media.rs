@@ -24,6 +24,10 @@ pub enum MediaCmd {
     Bridge(AgentAudio),
     /// Play these samples (8 kHz mono) to the callee, then report [`MediaEvent::Played`].
     Play(Arc<[i16]>),
+    /// Play these samples once the far end has been quiet for `silence` (an answering machine's
+    /// greeting and beep are over), or after `at_most` whatever it does; then report
+    /// [`MediaEvent::Played`].
+    PlayAfterGreeting { samples: Arc<[i16]>, silence: Duration, at_most: Duration },
     /// Stop: the call is over.
     Stop,
 }
@@ -71,6 +75,14 @@ pub fn spawn(
     MediaHandle { cmd, task }
 }
 
+/// The quiet after a machine's beep that says its recording has started.
+pub const GREETING_OVER: Duration = Duration::from_millis(1_000);
+/// The longest a message waits for a machine's greeting to end (some never go quiet).
+pub const GREETING_WAIT: Duration = Duration::from_secs(30);
+/// Louder than this (dBFS) is the far end speaking or beeping, not quiet: app_amd's default
+/// silence threshold, an average amplitude of 256.
+const QUIET_DBFS: f64 = -42.14;
+
 /// The longest the agent's audio may queue before frames are dropped (200 ms).
 const MAX_QUEUED: usize = 10;
 
@@ -94,6 +106,10 @@ async fn run(
     let mut buf = vec![0u8; 2048];
     let mut datagram = Vec::with_capacity(256);
     let mut playing: Option<(Arc<[i16]>, usize)> = None;
+    // A message waiting for the far end to go quiet: it, when the far end was last loud, and
+    // when to play it regardless.
+    let mut waiting: Option<(Arc<[i16]>, Duration, Instant, Instant)> = None;
+    let mut pcm = [0i16; FRAME_SAMPLES];
     let mut agent: Option<AgentAudio> = None;
     let mut from_agent: VecDeque<[i16; FRAME_SAMPLES]> = VecDeque::new();
     loop {
@@ -110,6 +126,13 @@ async fn run(
                     let _ = events.send((call, MediaEvent::Amd(decision)));
                     amd = None;
                 }
+                if let (Some((_, _, loud_at, _)), Some(law)) = (waiting.as_mut(), law) {
+                    let n = payload.len().min(FRAME_SAMPLES);
+                    law.decode(&payload[..n], &mut pcm[..n]);
+                    if crate::media::frame_dbfs(&pcm[..n]) > QUIET_DBFS {
+                        *loud_at = Instant::now();
+                    }
+                }
                 if let Some(a) = &agent && law.is_some() {
                     // A slow agent leg loses frames rather than holding up the call.
                     let _ = a.to_agent.try_send(Frame { payload_type: pt, payload: payload.to_vec() });
@@ -118,6 +141,10 @@ async fn run(
             cmd = cmds.recv() => match cmd {
                 Some(MediaCmd::Bridge(audio)) => agent = Some(audio),
                 Some(MediaCmd::Play(samples)) => playing = Some((samples, 0)),
+                Some(MediaCmd::PlayAfterGreeting { samples, silence, at_most }) => {
+                    let now = Instant::now();
+                    waiting = Some((samples, silence, now, now + at_most));
+                }
                 Some(MediaCmd::Stop) | None => return,
             },
             frame = async { match agent.as_mut() { Some(a) => a.from_agent.recv().await, None => std::future::pending().await } } => {
@@ -147,7 +174,19 @@ async fn run(
                     let _ = events.send((call, MediaEvent::Amd(decision)));
                     amd = None;
                 }
-                let Some(remote) = remote else { continue };
+                if let Some((_, silence, loud_at, give_up)) = &waiting {
+                    let now = Instant::now();
+                    if now >= *loud_at + *silence || now >= *give_up {
+                        playing = waiting.take().map(|(samples, ..)| (samples, 0));
+                    }
+                }
+                let Some(remote) = remote else {
+                    // Nowhere to send a message: it is over at once, so the call's BYE follows.
+                    if playing.take().is_some() {
+                        let _ = events.send((call, MediaEvent::Played));
+                    }
+                    continue;
+                };
                 let now = Time::from_ms(start.elapsed().as_millis() as u64);
                 let mut finished = false;
                 let mut source = || next_frame(&mut playing, &mut finished, &mut from_agent);

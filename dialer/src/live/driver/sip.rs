@@ -49,6 +49,7 @@ impl<A: AgentSide> Driver<A> {
             media: None,
             agent: None,
             answered_at: None,
+            leave_message: false,
         };
         self.by_sip_call_id.insert(live.sip_call_id.clone(), call);
         self.calls.insert(call, live);
@@ -180,7 +181,15 @@ impl<A: AgentSide> Driver<A> {
                 call.cancel_at = Some(earliest);
                 self.run_cancels(Instant::now());
             }
-            SipState::Answered => self.bye(id),
+            SipState::Answered => match (&call.media, &self.config.machine_message) {
+                // A machine: the message once its greeting (and beep) is over, then BYE.
+                (Some(media), Some(message)) if call.leave_message => media.send(MediaCmd::PlayAfterGreeting {
+                    samples: message.clone(),
+                    silence: media::GREETING_OVER,
+                    at_most: media::GREETING_WAIT,
+                }),
+                _ => self.bye(id),
+            },
             SipState::Byeing => {}
         }
     }
