@@ -46,10 +46,12 @@
 //! ```
 
 mod files;
+pub mod import;
 pub mod load;
 mod metrics;
 pub mod plot;
 mod record;
+pub mod source;
 mod student_t;
 mod summary;
 #[cfg(test)]
