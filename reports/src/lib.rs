@@ -51,6 +51,7 @@ pub mod load;
 mod metrics;
 pub mod plot;
 mod record;
+pub mod report;
 pub mod source;
 mod student_t;
 mod summary;

@@ -15,6 +15,8 @@ use jiff::tz::TimeZone;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
+const HOUR_MS: i64 = 3_600_000;
+
 /// The kind of file [`load`] reads.
 #[derive(Clone, Debug)]
 pub enum Format {
@@ -74,7 +76,8 @@ pub struct Records {
     pub agents: Vec<AgentInterval>,
     /// The agent log read, if any: without one, agent figures are absent.
     pub agent_log: Option<PathBuf>,
-    /// The wall-clock instant of [`Time::ZERO`]: the earliest record, rounded down to a minute.
+    /// The wall-clock instant of [`Time::ZERO`]: the earliest record, rounded down to a whole UTC
+    /// hour, so that hourly figures fall on the clock's hours.
     pub origin: Timestamp,
     /// The zone hours and calendar days are counted in ([`Format::zone`]).
     pub tz: TimeZone,
@@ -233,7 +236,7 @@ fn read_dialkit_agents(path: &Path, problems: &mut Vec<RowProblem>) -> Result<Ve
     Ok(intervals)
 }
 
-/// Moves the origin from [`Timestamp::MIN`] to the earliest record, rounded down to a minute.
+/// Moves the origin from [`Timestamp::MIN`] to the earliest record, rounded down to an hour.
 fn rebase(
     label: String,
     read: Read,
@@ -244,7 +247,7 @@ fn rebase(
     let Read { mut cdrs, problems, notes } = read;
     let first = cdrs.iter().map(|c| c.dial_time).chain(agents.iter().map(|i| i.start)).min().unwrap_or(Time::ZERO);
     let first_ms = Timestamp::MIN.as_millisecond() + first.as_ms() as i64;
-    let origin_ms = first_ms - first_ms.rem_euclid(60_000);
+    let origin_ms = first_ms - first_ms.rem_euclid(HOUR_MS);
     let shift = (origin_ms - Timestamp::MIN.as_millisecond()) as u64;
     let at = |t: Time| Time::from_ms(t.as_ms() - shift);
     for cdr in &mut cdrs {
@@ -257,7 +260,7 @@ fn rebase(
         interval.start = at(interval.start);
         interval.end = at(interval.end);
     }
-    // origin_ms is a minute within the range of the records' own timestamps.
+    // origin_ms is an hour within the range of the records' own timestamps.
     let origin = Timestamp::from_millisecond(origin_ms).unwrap_or(Timestamp::MIN);
     Records { label, cdrs, agents, agent_log, origin, tz, problems, notes }
 }
@@ -269,7 +272,7 @@ mod tests {
     use crate::{AgentWriter, CdrWriter};
 
     fn write_run(dir: &Path) -> Metrics {
-        let start: Timestamp = "2026-01-05T09:00:30Z".parse().expect("valid");
+        let start: Timestamp = "2026-01-05T09:10:30Z".parse().expect("valid");
         let mut builder = MetricsBuilder::new().with_origin(start);
         let mut cdrs = CdrWriter::new(File::create(dir.join("cdr.csv")).expect("temp"), start).expect("header");
         for cdr in outbound_calls() {
@@ -287,15 +290,15 @@ mod tests {
     }
 
     #[test]
-    fn a_run_directory_gives_its_metrics_and_a_minute_origin() {
+    fn a_run_directory_gives_its_metrics_and_an_hour_origin() {
         let dir = tempfile::tempdir().expect("temp dir");
         let expected = write_run(dir.path());
         let records = load(dir.path(), None, &Format::Dialkit).expect("valid run");
         assert_eq!(records.metrics(), expected);
         assert_eq!(records.origin, "2026-01-05T09:00:00Z".parse::<Timestamp>().expect("valid"));
         assert!(records.agent_log.is_some() && records.problems.is_empty() && records.notes.is_empty());
-        // The first record (dialled at 0 ms of a run starting at :30) is 30 s after the origin.
-        assert_eq!(records.cdrs.iter().map(|c| c.dial_time).min(), Some(Time::from_secs(30)));
+        // The first record (dialled at 0 ms of a run starting at 09:10:30) is 630 s after the origin.
+        assert_eq!(records.cdrs.iter().map(|c| c.dial_time).min(), Some(Time::from_secs(630)));
     }
 
     #[test]
