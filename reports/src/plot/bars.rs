@@ -116,13 +116,20 @@ impl Figure for BarChart {
 }
 
 /// Shared bins for a histogram of one or more samples: edges from 0 in a round width (1, 2, 2.5
-/// or 5 × a power of ten) chosen so that about `target` bars reach the 99th percentile of all the
-/// values; values beyond the last edge count in the last bar. Returns the edges and each
+/// or 5 × a power of ten) chosen so that about `target` bars reach the largest of the samples'
+/// 99th percentiles; values beyond the last edge count in the last bar. Returns the edges and each
 /// sample's counts.
 pub fn histogram(samples: &[&[f64]], target: usize) -> (Vec<f64>, Vec<Vec<f64>>) {
-    let mut all: Vec<f64> = samples.iter().flat_map(|s| s.iter().copied()).filter(|v| v.is_finite()).collect();
-    all.sort_by(f64::total_cmp);
-    let p99 = all.get(((all.len() as f64 * 0.99).ceil() as usize).saturating_sub(1)).copied().unwrap_or(0.0);
+    // The widest of the samples' 99th percentiles: a small sample (abandoned calls beside many
+    // connected ones) keeps its own shape instead of being folded into the last bar.
+    let p99 = samples
+        .iter()
+        .map(|s| {
+            let mut sorted: Vec<f64> = s.iter().copied().filter(|v| v.is_finite()).collect();
+            sorted.sort_by(f64::total_cmp);
+            sorted.get(((sorted.len() as f64 * 0.99).ceil() as usize).saturating_sub(1)).copied().unwrap_or(0.0)
+        })
+        .fold(0.0, f64::max);
     let raw = (p99.max(0.0) / target.max(1) as f64).max(f64::MIN_POSITIVE);
     let magnitude = 10f64.powf(raw.log10().floor());
     let width = [1.0, 2.0, 2.5, 5.0, 10.0].iter().map(|m| m * magnitude).find(|w| *w >= raw).unwrap_or(10.0 * magnitude);
@@ -158,7 +165,7 @@ mod tests {
         // A far outlier lands in the last bar rather than stretching the axis.
         let with_outlier: Vec<f64> = values.iter().copied().chain([10_000.0]).collect();
         let (edges2, counts2) = histogram(&[&with_outlier, &[1.0]], 20);
-        assert_eq!(edges2.last(), Some(&100.0), "the 99th percentile of the 102 values is 99");
+        assert_eq!(edges2.last(), Some(&100.0), "the 99th percentile of the 101 values is 99");
         assert_eq!(counts2[0].iter().sum::<f64>(), 101.0);
         assert_eq!(counts2[1][0], 1.0);
         // No values: one empty bar.

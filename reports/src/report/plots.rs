@@ -108,7 +108,7 @@ pub fn report_plots(report: &Report, records: &Records) -> Vec<(&'static str, Re
         title: format!("{name}: wait for an agent"),
         caption: vec![
             "Outbound live answers: from the answer to the agent (connected) or to the hang-up (abandoned), AMD analysis included.".to_owned(),
-            format!("Bars of {} s; the last bar also holds the waits longer than it (the top 1%).", plot_tick(edges[1] - edges[0])),
+            format!("Bars of {} s; the last bar also holds the longer waits (beyond the 99th percentile of each kind).", plot_tick(edges[1] - edges[0])),
         ],
         x_label: "wait (seconds from the answer)".to_owned(),
         y_label: "calls".to_owned(),
