@@ -57,11 +57,8 @@ impl Args {
         } else {
             write_tables(&mut stdout, &report)?;
             if let Some(dir) = &self.out {
-                let names: Vec<String> = written
-                    .iter()
-                    .filter_map(|p| p.file_name())
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .collect();
+                let names: Vec<String> =
+                    written.iter().filter_map(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned()).collect();
                 writeln!(stdout, "\nwrote {}/{{{}}}", dir.display(), names.join(", "))?;
             }
         }
@@ -172,7 +169,11 @@ fn write_tables(w: &mut impl Write, report: &Report) -> std::io::Result<()> {
         .collect();
     table::write_grid(w, &header, &rows, 2)?;
     if !report.problems.is_empty() {
-        writeln!(w, "\n{} row(s) could not be read and are not counted (listed on stderr and in the JSON)", report.problems.len())?;
+        writeln!(
+            w,
+            "\n{} row(s) could not be read and are not counted (listed on stderr and in the JSON)",
+            report.problems.len()
+        )?;
     }
     Ok(())
 }

@@ -66,7 +66,9 @@ impl SourceArgs {
             }
             InputFormat::Asterisk => {
                 let Some(tz) = &self.tz else {
-                    bail!("--from asterisk needs --tz ZONE: Master.csv holds local times (use --tz UTC if cdr.conf has usegmtime=yes)")
+                    bail!(
+                        "--from asterisk needs --tz ZONE: Master.csv holds local times (use --tz UTC if cdr.conf has usegmtime=yes)"
+                    )
                 };
                 Format::Asterisk { tz: zone(tz)? }
             }

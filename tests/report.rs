@@ -6,7 +6,10 @@ use std::path::{Path, PathBuf};
 
 #[path = "support/cli.rs"]
 mod cli_support;
-use cli_support::{dialer, reference, text};
+#[path = "support/small_run.rs"]
+mod small_run;
+use cli_support::{dialer, text};
+use small_run::simulate_small as simulate;
 
 /// The Asterisk fixture: 11 lines, line 5 has 3 fields, line 9 an unknown disposition.
 fn master_csv() -> PathBuf {
@@ -16,21 +19,6 @@ fn master_csv() -> PathBuf {
 fn json_stdout(out: &std::process::Output) -> Value {
     assert_eq!(out.status.code(), Some(0), "stderr: {}", text(&out.stderr));
     serde_json::from_slice(&out.stdout).expect("stdout is one JSON value")
-}
-
-/// Simulates 1 hour of the reference scenario with 10 agents into `dir`.
-fn simulate(dir: &Path) {
-    let out = dialer([
-        "simulate".as_ref(),
-        reference().as_os_str(),
-        "--set".as_ref(),
-        "duration=1h".as_ref(),
-        "--set".as_ref(),
-        "agents.count=10".as_ref(),
-        "--out".as_ref(),
-        dir.as_os_str(),
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
 }
 
 #[test]
@@ -62,8 +50,11 @@ fn a_simulated_run_reports_its_own_metrics() {
     let hours = report["per_hour"].as_array().expect("per_hour");
     assert!(hours.len() >= 2, "an hour of calls, plus the calls still in flight: {}", hours.len());
     assert_eq!(hours.iter().map(|h| h["dials"].as_u64().expect("count")).sum::<u64>(), dials);
-    let mix: u64 =
-        hours.iter().flat_map(|h| h["outcomes"].as_object().expect("object").values()).map(|v| v.as_u64().expect("count")).sum();
+    let mix: u64 = hours
+        .iter()
+        .flat_map(|h| h["outcomes"].as_object().expect("object").values())
+        .map(|v| v.as_u64().expect("count"))
+        .sum();
     assert_eq!(mix, dials + expected["outbound"]["blocked"].as_u64().expect("count"));
     assert_eq!(hours[0]["start"], "2026-01-05 09:00");
 

@@ -11,7 +11,9 @@ use std::process::Command;
 
 #[path = "support/cli.rs"]
 mod cli_support;
-use cli_support::{dialer, reference, text};
+#[path = "support/small_run.rs"]
+mod small_run;
+use cli_support::{dialer, text};
 
 /// The browser: `$CHROMIUM`, else Debian's path.
 fn chromium() -> PathBuf {
@@ -50,17 +52,7 @@ fn headless(page: &Path, profile: &Path, args: &[&str]) -> String {
 /// A report of a short simulated run; returns the page.
 fn report(dir: &Path) -> PathBuf {
     let run = dir.join("run");
-    let out = dialer([
-        "simulate".as_ref(),
-        reference().as_os_str(),
-        "--set".as_ref(),
-        "duration=1h".as_ref(),
-        "--set".as_ref(),
-        "agents.count=10".as_ref(),
-        "--out".as_ref(),
-        run.as_os_str(),
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    small_run::simulate_small(&run);
     let report = dir.join("report");
     let out = dialer(["report".as_ref(), run.as_os_str(), "--out".as_ref(), report.as_os_str()]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));

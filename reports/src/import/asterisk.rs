@@ -10,9 +10,9 @@ use super::{LocalClock, agent_number};
 use crate::source::{Read, RowProblem, SourceError, since_min};
 use crate::{Cdr, Direction, Outcome, Party};
 use csv::StringRecord;
+use jiff::SignedDuration;
 use jiff::civil::DateTime;
 use jiff::tz::TimeZone;
-use jiff::SignedDuration;
 use std::path::Path;
 
 /// The default columns, in order.

@@ -101,7 +101,9 @@ pub enum MappingError {
     #[error("--map: {0} is mapped twice")]
     Twice(&'static str),
     /// A required field left out.
-    #[error("--map must name the columns of dial_time, end_time and outcome; missing: {0} (example: --map dial_time=start,end_time=end,outcome=status)")]
+    #[error(
+        "--map must name the columns of dial_time, end_time and outcome; missing: {0} (example: --map dial_time=start,end_time=end,outcome=status)"
+    )]
     Missing(String),
     /// An outcome that is not dialkit's.
     #[error("--map-outcome: {found:?} is not one of {}", outcome_names())]
@@ -151,8 +153,7 @@ impl Mapping {
             }
             mapping.columns.push((field, column.to_owned()));
         }
-        let missing: Vec<&str> =
-            REQUIRED.iter().filter(|f| mapping.column(**f).is_none()).map(|f| f.name()).collect();
+        let missing: Vec<&str> = REQUIRED.iter().filter(|f| mapping.column(**f).is_none()).map(|f| f.name()).collect();
         if !missing.is_empty() {
             return Err(MappingError::Missing(missing.join(", ")));
         }
@@ -280,7 +281,8 @@ impl RowReader<'_> {
             }
             _ => (None, None, false),
         };
-        let times = [("dial_time", Some(dial)), ("answer_time", answer), ("connect_time", connect), ("end_time", Some(end))];
+        let times =
+            [("dial_time", Some(dial)), ("answer_time", answer), ("connect_time", connect), ("end_time", Some(end))];
         let mut previous: Option<(&str, Timestamp)> = None;
         for (name, t) in times {
             let Some(t) = t else { continue };
@@ -343,7 +345,10 @@ impl RowReader<'_> {
         let expected = "a time like 2026-01-05T09:00:12Z (RFC 3339) or 2026-01-05 09:00:12 (with --tz)";
         let civil: DateTime = text.parse().map_err(|_| format!("{}: {text:?} is not {expected}", field.name()))?;
         if !self.has_tz {
-            return Err(format!("{}: {text:?} has no UTC offset (fix: give its zone with --tz, e.g. --tz Europe/London)", field.name()));
+            return Err(format!(
+                "{}: {text:?} has no UTC offset (fix: give its zone with --tz, e.g. --tz Europe/London)",
+                field.name()
+            ));
         }
         Ok(clock.resolve(civil))
     }
@@ -380,7 +385,8 @@ mod tests {
         assert_eq!(m.outcome("answer"), Some(Outcome::Connected), "case is ignored after an exact miss");
         assert_eq!(m.outcome("Busy"), Some(Outcome::Busy), "dialkit's own spellings need no mapping");
         assert_eq!(m.outcome("LOST"), None);
-        let err = |map: &[&str], out: &[&str]| Mapping::parse(&strings(map), &strings(out)).expect_err("bad").to_string();
+        let err =
+            |map: &[&str], out: &[&str]| Mapping::parse(&strings(map), &strings(out)).expect_err("bad").to_string();
         assert!(err(&["dial_time=a"], &[]).contains("missing: end_time, outcome"));
         assert!(err(&["dial=a"], &[]).starts_with("--map: \"dial\" is not a CDR field"));
         assert!(err(&["dial_time"], &[]).starts_with("--map: \"dial_time\" is not NAME=VALUE"));
@@ -431,6 +437,9 @@ start,answered,end,status,agent_id
         let path = dir.path().join("calls.csv");
         std::fs::write(&path, "begin,end,status\n").expect("temp");
         let e = super::read(&path, &m, None).expect_err("no start column").to_string();
-        assert!(e.contains("no column \"start\" (mapped to dial_time by --map); the header has begin, end, status"), "{e}");
+        assert!(
+            e.contains("no column \"start\" (mapped to dial_time by --map); the header has begin, end, status"),
+            "{e}"
+        );
     }
 }

@@ -74,29 +74,7 @@ impl Figure for BarChart {
             _ => (0.0, 1.0),
         };
         let y1 = if self.top() > 0.0 { self.top() * 1.08 } else { 1.0 };
-        let (xd, yd) = (draw::decimals(x1 - x0), draw::decimals(y1));
-        let mut chart = ChartBuilder::on(&body)
-            .margin_left(10)
-            .margin_right(30)
-            .margin_bottom(10)
-            .margin_top(6)
-            .x_label_area_size(55)
-            .y_label_area_size(80)
-            .build_cartesian_2d(x0..x1, 0.0..y1)?;
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .x_desc(self.x_label.as_str())
-            .y_desc(self.y_label.as_str())
-            .axis_desc_style(draw::text(18, BLACK))
-            .label_style(draw::text(15, BLACK))
-            .light_line_style(RGBColor(238, 238, 238))
-            .bold_line_style(RGBColor(215, 215, 215))
-            .x_labels(12)
-            .y_labels(8)
-            .x_label_formatter(&|x| draw::tick(*x, xd))
-            .y_label_formatter(&|y| draw::tick(*y, yd))
-            .draw()?;
+        let mut chart = draw::axes(&body, (x0, x1), (0.0, y1), (&self.x_label, &self.y_label), false)?;
         for (i, pair) in self.edges.windows(2).enumerate() {
             // A small gap between bars, so neighbours of one colour stay apart.
             let gap = (pair[1] - pair[0]) * 0.06;
@@ -132,7 +110,8 @@ pub fn histogram(samples: &[&[f64]], target: usize) -> (Vec<f64>, Vec<Vec<f64>>)
         .fold(0.0, f64::max);
     let raw = (p99.max(0.0) / target.max(1) as f64).max(f64::MIN_POSITIVE);
     let magnitude = 10f64.powf(raw.log10().floor());
-    let width = [1.0, 2.0, 2.5, 5.0, 10.0].iter().map(|m| m * magnitude).find(|w| *w >= raw).unwrap_or(10.0 * magnitude);
+    let width =
+        [1.0, 2.0, 2.5, 5.0, 10.0].iter().map(|m| m * magnitude).find(|w| *w >= raw).unwrap_or(10.0 * magnitude);
     let width = if p99 <= 0.0 { 1.0 } else { width };
     let bars = ((p99 / width).floor() as usize + 1).max(1);
     let edges: Vec<f64> = (0..=bars).map(|i| i as f64 * width).collect();

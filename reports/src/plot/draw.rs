@@ -2,6 +2,7 @@
 //! formatting of tick labels.
 
 use super::FONT;
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::{CoordTranslate, Shift};
 use plotters::prelude::*;
 use plotters::style::FontStyle;
@@ -138,6 +139,43 @@ pub(crate) fn header<DB: DrawingBackend>(
         y += ROW;
     }
     Ok(body)
+}
+
+/// The axes of an x–y figure on `body`: its margins and label areas, a light grid (without vertical
+/// lines unless `x_grid`), axis titles, and tick labels with the decimals their range needs.
+pub(crate) fn axes<'a, DB: DrawingBackend>(
+    body: &'a DrawingArea<DB, Shift>,
+    (x0, x1): (f64, f64),
+    (y0, y1): (f64, f64),
+    (x_label, y_label): (&str, &str),
+    x_grid: bool,
+) -> Result<ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>, DrawingAreaErrorKind<DB::ErrorType>> {
+    let (xd, yd) = (decimals(x1 - x0), decimals(y1 - y0));
+    let mut chart = ChartBuilder::on(body)
+        .margin_left(10)
+        .margin_right(30)
+        .margin_bottom(10)
+        .margin_top(6)
+        .x_label_area_size(55)
+        .y_label_area_size(80)
+        .build_cartesian_2d(x0..x1, y0..y1)?;
+    let (x_tick, y_tick) = (|x: &f64| tick(*x, xd), |y: &f64| tick(*y, yd));
+    let mut mesh = chart.configure_mesh();
+    mesh.x_desc(x_label)
+        .y_desc(y_label)
+        .axis_desc_style(text(18, BLACK))
+        .label_style(text(15, BLACK))
+        .light_line_style(RGBColor(238, 238, 238))
+        .bold_line_style(RGBColor(215, 215, 215))
+        .x_labels(12)
+        .y_labels(8)
+        .x_label_formatter(&x_tick)
+        .y_label_formatter(&y_tick);
+    if !x_grid {
+        mesh.disable_x_mesh();
+    }
+    mesh.draw()?;
+    Ok(chart)
 }
 
 /// A tick label: at most `decimals` decimals, trailing zeros dropped.

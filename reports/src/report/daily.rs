@@ -107,7 +107,10 @@ mod tests {
     fn live(campaign: &str, at: u64, abandoned: bool) -> Cdr {
         let outcome = if abandoned { Outcome::Abandoned } else { Outcome::Connected };
         let connect = (!abandoned).then_some(at + 2000);
-        Cdr { campaign: campaign.into(), ..outbound(outcome, Some(Party::Human), None, at, Some(at + 1000), connect, at + 60_000) }
+        Cdr {
+            campaign: campaign.into(),
+            ..outbound(outcome, Some(Party::Human), None, at, Some(at + 1000), connect, at + 60_000)
+        }
     }
 
     #[test]

@@ -68,13 +68,8 @@ pub struct Hour {
 
 /// One [`Hour`] per hour from the first record to the last.
 pub(crate) fn per_hour(records: &Records) -> Vec<Hour> {
-    let last = records
-        .cdrs
-        .iter()
-        .map(|c| c.end_time)
-        .chain(records.agents.iter().map(|i| i.end))
-        .max()
-        .unwrap_or(Time::ZERO);
+    let last =
+        records.cdrs.iter().map(|c| c.end_time).chain(records.agents.iter().map(|i| i.end)).max().unwrap_or(Time::ZERO);
     // The origin is a whole hour, so bins of an hour from Time::ZERO are the clock's hours.
     let mut series = TimeSeries::with_bin(Time::ZERO, last.max(Time::from_ms(1)), HOUR_MS);
     for interval in &records.agents {
@@ -130,7 +125,12 @@ mod tests {
         // One agent: ready 30 min then talking 60 min from the start of hour 0.
         let agents = vec![
             AgentInterval { agent: 1, state: AgentState::Ready, start: Time::ZERO, end: Time::from_secs(1800) },
-            AgentInterval { agent: 1, state: AgentState::Talk, start: Time::from_secs(1800), end: Time::from_secs(5400) },
+            AgentInterval {
+                agent: 1,
+                state: AgentState::Talk,
+                start: Time::from_secs(1800),
+                end: Time::from_secs(5400),
+            },
         ];
         let hours = per_hour(&records(cdrs, agents));
         assert_eq!(hours.len(), 3);

@@ -43,7 +43,7 @@ fn count(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push('\u{2009}');
         }
         out.push(c);
@@ -59,8 +59,11 @@ fn num(x: Option<f64>, decimals: usize) -> String {
     x.map_or_else(|| "–".to_owned(), |x| format!("{x:.decimals$}"))
 }
 
-/// A table: header cells, then rows of (cell, numeric) with an optional row class.
-fn table(out: &mut String, header: &[&str], rows: &[(Option<&str>, Vec<(String, bool)>)]) {
+/// A table row: an optional class, then (text, is a number) per cell.
+type Row<'a> = (Option<&'a str>, Vec<(String, bool)>);
+
+/// A table: header cells, then the rows; numbers are aligned right.
+fn table(out: &mut String, header: &[&str], rows: &[Row<'_>]) {
     out.push_str("<div class=\"scroll\"><table><thead><tr>");
     for h in header {
         let _ = write!(out, "<th>{}</th>", esc(h));
@@ -151,7 +154,8 @@ pub(super) fn page(report: &Report, figures: &[(&str, &str, &str)]) -> String {
             let _ = write!(out, "<li>{}</li>", esc(&p.to_string()));
         }
         if report.problems.len() > PROBLEMS_SHOWN {
-            let _ = write!(out, "<li>… and {} more (all are in report.json)</li>", report.problems.len() - PROBLEMS_SHOWN);
+            let _ =
+                write!(out, "<li>… and {} more (all are in report.json)</li>", report.problems.len() - PROBLEMS_SHOWN);
         }
         out.push_str("</ul></div>\n");
     }
@@ -167,7 +171,12 @@ pub(super) fn page(report: &Report, figures: &[(&str, &str, &str)]) -> String {
     ];
     out.push_str("<div class=\"cards\">");
     for (k, v) in cards {
-        let _ = write!(out, "<div class=\"card\"><div class=\"v\">{}</div><div class=\"k\">{}</div></div>", esc(&v), esc(k));
+        let _ = write!(
+            out,
+            "<div class=\"card\"><div class=\"v\">{}</div><div class=\"k\">{}</div></div>",
+            esc(&v),
+            esc(k)
+        );
     }
     out.push_str("</div>\n<h2>Plots</h2>\n");
     for (stem, title, svg) in figures {
@@ -204,7 +213,8 @@ pub(super) fn page(report: &Report, figures: &[(&str, &str, &str)]) -> String {
             (class, cells)
         })
         .collect();
-    let header = ["campaign", "day", "live answers", "abandons", "AMD false positives", "FCC day", "FCC 30 days", "Ofcom day"];
+    let header =
+        ["campaign", "day", "live answers", "abandons", "AMD false positives", "FCC day", "FCC 30 days", "Ofcom day"];
     table(&mut out, &header, &rows);
 
     out.push_str("<h2>Per hour</h2>\n");
@@ -300,8 +310,13 @@ mod tests {
             "outbound": { "dials": 12, "abandon_rate": 0.025, "wait_to_agent_ms": { "p95": 1500.4 } },
             "perf": { "wall_ms": 3.0 }
         }));
-        let expected = [("outbound.dials", "12"), ("outbound.abandon_rate", "2.50%"), ("outbound.wait_to_agent_ms.p95", "1500 ms")];
-        let expected: Vec<(String, String)> = expected.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let expected = [
+            ("outbound.dials", "12"),
+            ("outbound.abandon_rate", "2.50%"),
+            ("outbound.wait_to_agent_ms.p95", "1500 ms"),
+        ];
+        let expected: Vec<(String, String)> =
+            expected.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
         assert_eq!(rows, expected);
     }
 }

@@ -99,7 +99,9 @@ pub fn report_plots(report: &Report, records: &Records) -> Vec<(&'static str, Re
         outbound().filter(|c| c.outcome == Outcome::Abandoned).filter_map(|c| c.wait_ms()).map(secs).collect();
     let (edges, counts) = plot::histogram(&[&connected_waits, &abandoned_waits], HISTOGRAM_BARS);
     let mut wait_series = Vec::new();
-    for (i, (label, values)) in ["connected to an agent", "abandoned (hung up or dropped)"].into_iter().zip(counts).enumerate() {
+    for (i, (label, values)) in
+        ["connected to an agent", "abandoned (hung up or dropped)"].into_iter().zip(counts).enumerate()
+    {
         if values.iter().any(|v| *v > 0.0) {
             wait_series.push(BarSeries { name: label.to_owned(), values, colour: if i == 0 { 0 } else { 1 } });
         }
@@ -123,8 +125,14 @@ pub fn report_plots(report: &Report, records: &Records) -> Vec<(&'static str, Re
     let talk = BarChart {
         title: format!("{name}: talk time"),
         caption: vec![
-            format!("Outbound calls connected to an agent, from the connection to the hang-up: {} calls, mean {mean:.0} s.", talks.len()),
-            format!("Bars of {} s; the last bar also holds the calls longer than it (the top 1%).", plot_tick(edges[1] - edges[0])),
+            format!(
+                "Outbound calls connected to an agent, from the connection to the hang-up: {} calls, mean {mean:.0} s.",
+                talks.len()
+            ),
+            format!(
+                "Bars of {} s; the last bar also holds the calls longer than it (the top 1%).",
+                plot_tick(edges[1] - edges[0])
+            ),
         ],
         x_label: "talk time (seconds)".to_owned(),
         y_label: "calls".to_owned(),
