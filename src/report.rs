@@ -119,9 +119,10 @@ fn write_tables(w: &mut impl Write, report: &Report) -> std::io::Result<()> {
 
     if !report.per_agent.is_empty() {
         writeln!(w, "\nper agent (times in minutes)")?;
-        let header: Vec<String> = ["agent", "calls", "talk", "wrap", "handle", "mean handle (s)", "idle", "occupancy"]
-            .map(String::from)
-            .to_vec();
+        let header: Vec<String> =
+            ["agent", "calls", "talk", "wrap", "handle", "mean handle (s)", "idle", "reserved", "occupancy"]
+                .map(String::from)
+                .to_vec();
         let minutes = |s: Option<f64>| opt(s.map(|s| s / 60.0));
         let rows: Vec<Vec<String>> = report
             .per_agent
@@ -135,6 +136,7 @@ fn write_tables(w: &mut impl Write, report: &Report) -> std::io::Result<()> {
                     minutes(Some(a.handle_s)),
                     opt(a.mean_handle_s),
                     minutes(a.idle_s),
+                    minutes(a.reserved_s),
                     pct(a.occupancy),
                 ]
             })

@@ -191,3 +191,50 @@ fn help_has_examples() {
         assert!(help.contains(flag), "report --help lacks {flag}:\n{help}");
     }
 }
+
+#[test]
+fn a_generic_export_is_read_through_its_mapping() {
+    // docs/import.md's example.
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let calls = tmp.path().join("calls.csv");
+    std::fs::write(
+        &calls,
+        "id,queue,number,start,answered,bridged,end,status,agent_id
+1,spring,07700900123,2026-01-05 09:00:00,2026-01-05 09:00:12,2026-01-05 09:00:13,2026-01-05 09:03:12,ANSWER,agent3
+2,spring,07700900124,2026-01-05 09:00:05,,,2026-01-05 09:00:30,NOANSWER,
+3,spring,07700900125,2026-01-05 09:00:09,2026-01-05 09:00:15,,2026-01-05 09:00:19,DROP,
+4,spring,07700900126,2026-01-05 09:00:10,2026-01-05 09:00:14,,2026-01-05 09:00:20,AM,
+5,spring,07700900127,2026-01-05 09:00:11,,,2026-01-05 09:00:20,VOICEMAIL,
+",
+    )
+    .expect("temp");
+    let mut args: Vec<std::ffi::OsString> = vec!["report".into(), calls.into()];
+    args.extend(
+        [
+            "--from",
+            "generic",
+            "--tz",
+            "America/New_York",
+            "--map",
+            "call_id=id,campaign=queue,callee=number,dial_time=start,answer_time=answered",
+            "--map",
+            "connect_time=bridged,end_time=end,outcome=status,agent=agent_id",
+            "--map-outcome",
+            "ANSWER=connected,NOANSWER=no_answer,DROP=abandoned,AM=machine",
+            "--json",
+        ]
+        .map(Into::into),
+    );
+    let report = json_stdout(&dialer(args));
+    let m = &report["metrics"]["outbound"];
+    assert_eq!((m["dials"].as_u64(), m["connects"].as_u64(), m["abandons"].as_u64()), (Some(4), Some(1), Some(1)));
+    assert_eq!(m["machine"], 1);
+    assert_eq!(m["abandon_rate"], 0.5);
+    // Answered 09:00:12, bridged 09:00:13: a one-second wait.
+    assert_eq!(m["wait_to_agent_ms"]["mean"], 1000.0);
+    // January in New York is EST (UTC−5).
+    assert_eq!(report["origin"], "2026-01-05T14:00:00Z");
+    assert_eq!(report["per_agent"][0]["agent"], 3);
+    assert_eq!(report["problems"][0]["line"], 6);
+    assert!(report["problems"][0]["reason"].as_str().expect("text").contains("--map-outcome VOICEMAIL=connected"));
+}

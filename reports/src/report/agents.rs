@@ -25,6 +25,8 @@ pub struct AgentFigures {
     pub mean_handle_s: Option<f64>,
     /// Ready and waiting for a call (idle); `None` without an agent log.
     pub idle_s: Option<f64>,
+    /// Held for a ringing call (progressive and preview modes); `None` without an agent log.
+    pub reserved_s: Option<f64>,
     /// Paused; `None` without an agent log.
     pub paused_s: Option<f64>,
     /// Logged in (every state); `None` without an agent log.
@@ -76,6 +78,7 @@ pub(crate) fn per_agent(records: &Records) -> Vec<AgentFigures> {
                 handle_s,
                 mean_handle_s: (t.calls > 0).then(|| handle_s / t.calls as f64),
                 idle_s: secs(ms(&t, AgentState::Ready)),
+                reserved_s: secs(ms(&t, AgentState::Reserved)),
                 paused_s: secs(ms(&t, AgentState::Paused)),
                 logged_in_s: secs(logged_in),
                 occupancy: (logged_in > 0).then(|| work as f64 / logged_in as f64),
@@ -119,6 +122,7 @@ mod tests {
         // Talk 120 + 60 s, wrap 30 + 10 s: 220 s over 2 calls.
         assert_eq!((r.talk_s, r.wrap_s, r.handle_s, r.mean_handle_s), (180.0, Some(40.0), 220.0, Some(110.0)));
         assert_eq!((r.idle_s, r.paused_s, r.logged_in_s), (Some(51.0), Some(29.0), Some(300.0)));
+        assert_eq!(r.reserved_s, Some(0.0));
         assert_eq!(r.occupancy, Some(220.0 / 300.0));
         assert_eq!((rows[1].agent, rows[1].calls, rows[1].occupancy), (9, 0, Some(0.0)));
 
