@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 pub use agents::AgentFigures;
 pub use daily::DayCompliance;
 pub use hourly::{Hour, OutcomeCounts};
-pub use plots::report_plots;
+pub use plots::{ReportFigure, report_plots};
 
 /// A run's report: what `--json` prints and `report.json` holds.
 #[derive(Clone, Debug, Serialize)]

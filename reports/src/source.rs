@@ -9,6 +9,7 @@
 //! error.
 
 use crate::import::{self, Mapping};
+use crate::timeseries::TimeSeries;
 use crate::{AgentInterval, AgentReader, Cdr, CdrReader, Metrics, MetricsBuilder, RecordError, Time};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
@@ -98,6 +99,21 @@ impl Records {
             builder.add_interval(interval);
         }
         builder.finish()
+    }
+
+    /// The records over time, in bins sized for plots ([`TimeSeries::new`]) from the origin to the
+    /// last record; the series' `wall_start` is the origin.
+    pub fn time_series(&self) -> TimeSeries {
+        let last = self.cdrs.iter().map(|c| c.end_time).chain(self.agents.iter().map(|i| i.end)).max();
+        let mut series = TimeSeries::new(Time::ZERO, last.unwrap_or(Time::ZERO));
+        series.wall_start = Some(self.origin);
+        for cdr in &self.cdrs {
+            series.add_cdr(cdr);
+        }
+        for interval in &self.agents {
+            series.add_interval(interval);
+        }
+        series
     }
 
     /// The wall-clock instant of `t`.

@@ -4,8 +4,7 @@
 use super::{Report, outcome_label};
 use crate::plot::{self, BarChart, BarSeries, LineChart, PlotError, Rendered};
 use crate::source::Records;
-use crate::timeseries::TimeSeries;
-use crate::{ABANDON_CAP, Direction, Outcome, Time};
+use crate::{ABANDON_CAP, Direction, Outcome};
 
 /// The size of every report plot.
 const SIZE: (u32, u32) = (1200, 600);
@@ -44,15 +43,7 @@ impl ReportFigure {
 /// `occupancy`.
 pub fn report_plots(report: &Report, records: &Records) -> Vec<(&'static str, ReportFigure)> {
     let name = &records.label;
-    let last = records.cdrs.iter().map(|c| c.end_time).chain(records.agents.iter().map(|i| i.end)).max();
-    let mut series = TimeSeries::new(Time::ZERO, last.unwrap_or(Time::ZERO));
-    series.wall_start = Some(records.origin);
-    for cdr in &records.cdrs {
-        series.add_cdr(cdr);
-    }
-    for interval in &records.agents {
-        series.add_interval(interval);
-    }
+    let series = records.time_series();
     let mut lines = plot::run_plots(&series, name, ABANDON_CAP);
     let mut take = |stem: &str| {
         // run_plots draws both the abandon and the occupancy plot.
