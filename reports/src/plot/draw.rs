@@ -141,6 +141,9 @@ pub(crate) fn header<DB: DrawingBackend>(
     Ok(body)
 }
 
+/// A chart with numeric x and y axes, to draw series on.
+pub(crate) type Axes<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
 /// The axes of an x–y figure on `body`: its margins and label areas, a light grid (without vertical
 /// lines unless `x_grid`), axis titles, and tick labels with the decimals their range needs.
 pub(crate) fn axes<'a, DB: DrawingBackend>(
@@ -149,7 +152,7 @@ pub(crate) fn axes<'a, DB: DrawingBackend>(
     (y0, y1): (f64, f64),
     (x_label, y_label): (&str, &str),
     x_grid: bool,
-) -> Result<ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>, DrawingAreaErrorKind<DB::ErrorType>> {
+) -> Result<Axes<'a, DB>, DrawingAreaErrorKind<DB::ErrorType>> {
     let (xd, yd) = (decimals(x1 - x0), decimals(y1 - y0));
     let mut chart = ChartBuilder::on(body)
         .margin_left(10)
