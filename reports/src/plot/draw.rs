@@ -8,7 +8,8 @@ use plotters::prelude::*;
 use plotters::style::FontStyle;
 
 /// Series colours: the Okabe–Ito palette, told apart by colour-blind readers too.
-pub(crate) const PALETTE: [RGBColor; 7] = [
+/// A grey closes it, so that the eight call outcomes have a colour each.
+pub(crate) const PALETTE: [RGBColor; 8] = [
     RGBColor(0, 114, 178),   // blue
     RGBColor(213, 94, 0),    // vermillion
     RGBColor(0, 158, 115),   // green
@@ -16,6 +17,7 @@ pub(crate) const PALETTE: [RGBColor; 7] = [
     RGBColor(230, 159, 0),   // orange
     RGBColor(86, 180, 233),  // sky blue
     RGBColor(0, 0, 0),       // black
+    RGBColor(150, 150, 150), // grey
 ];
 
 /// The colour of limits and caps.
