@@ -82,6 +82,10 @@ fn write_tables(w: &mut impl Write, report: &Report) -> std::io::Result<()> {
     let metrics = match metrics {
         serde_json::Value::Object(mut m) => {
             m.remove("perf");
+            if !report.agent_log {
+                // Zeros that only mean "no agent log"; the note below says so.
+                m.remove("agents");
+            }
             serde_json::Value::Object(m)
         }
         other => other,
@@ -91,7 +95,10 @@ fn write_tables(w: &mut impl Write, report: &Report) -> std::io::Result<()> {
         writeln!(w, "note: {note}")?;
     }
 
-    writeln!(w, "\nper hour ({})", report.time_zone)?;
+    let quiet = report.per_hour.iter().filter(|h| h.is_quiet()).count();
+    let left_out =
+        if quiet > 0 { format!("; {quiet} hour(s) without calls or agents left out") } else { String::new() };
+    writeln!(w, "\nper hour ({}{left_out})", report.time_zone)?;
     let header: Vec<String> =
         ["hour", "dials", "connected", "abandoned", "machine", "busy", "no answer", "live", "abandon %", "occupancy"]
             .map(String::from)
@@ -99,6 +106,7 @@ fn write_tables(w: &mut impl Write, report: &Report) -> std::io::Result<()> {
     let rows: Vec<Vec<String>> = report
         .per_hour
         .iter()
+        .filter(|h| !h.is_quiet())
         .map(|h| {
             use reports::Outcome::*;
             vec![

@@ -100,7 +100,8 @@ fn a_cdr_file_without_an_agent_log_says_agent_figures_are_absent() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     assert!(stdout.contains("no agent log"), "{stdout}");
-    assert!(stdout.contains("per hour (UTC)") && stdout.contains("compliance per campaign and day"), "{stdout}");
+    assert!(!stdout.contains("\nagents\n"), "no agent section of zeros: {stdout}");
+    assert!(stdout.contains("per hour (UTC") && stdout.contains("compliance per campaign and day"), "{stdout}");
 }
 
 /// `dialer report` on the Asterisk fixture in Europe/London, with extra arguments.

@@ -66,6 +66,14 @@ pub struct Hour {
     pub occupancy: Option<f64>,
 }
 
+impl Hour {
+    /// Whether nothing happened in the hour: no call of either direction and nobody logged in.
+    /// Tables may leave such hours out; the JSON keeps them.
+    pub fn is_quiet(&self) -> bool {
+        self.outcomes == OutcomeCounts::default() && self.inbound == 0 && self.agents.unwrap_or(0.0) == 0.0
+    }
+}
+
 /// One [`Hour`] per hour from the first record to the last.
 pub(crate) fn per_hour(records: &Records) -> Vec<Hour> {
     let last =
@@ -144,6 +152,8 @@ mod tests {
         assert_eq!(hours[1].occupancy, Some(1.0));
         assert_eq!(hours[1].agents, Some(0.5));
         assert_eq!(hours[2].occupancy, None);
+        assert!(!hours[2].is_quiet(), "a blocked call happened");
+        assert!(Hour::default().is_quiet());
         let json = serde_json::to_value(&hours[0]).expect("serialises");
         assert_eq!(json["outcomes"]["connected"], 1);
         assert_eq!(json["outcomes"]["no_answer"], 0);

@@ -218,6 +218,13 @@ pub(super) fn page(report: &Report, figures: &[(&str, &str, &str)]) -> String {
     table(&mut out, &header, &rows);
 
     out.push_str("<h2>Per hour</h2>\n");
+    let quiet = report.per_hour.iter().filter(|h| h.is_quiet()).count();
+    if quiet > 0 {
+        let _ = writeln!(
+            out,
+            "<p>{quiet} hour(s) without calls or logged-in agents are left out (report.json has every hour).</p>"
+        );
+    }
     let used: Vec<Outcome> =
         Outcome::ALL.iter().copied().filter(|o| report.per_hour.iter().any(|h| h.outcomes.get(*o) > 0)).collect();
     let mut header: Vec<String> = vec!["hour".into(), "dials".into()];
@@ -226,6 +233,7 @@ pub(super) fn page(report: &Report, figures: &[(&str, &str, &str)]) -> String {
     let rows: Vec<_> = report
         .per_hour
         .iter()
+        .filter(|h| !h.is_quiet())
         .map(|h| {
             let mut cells = vec![(h.start.clone(), false), (count(h.dials), true)];
             cells.extend(used.iter().map(|o| (count(h.outcomes.get(*o)), true)));
@@ -285,7 +293,12 @@ pub(super) fn page(report: &Report, figures: &[(&str, &str, &str)]) -> String {
     out.push_str("<h2>All figures</h2>\n<p>The keys of <code>metrics.json</code>, recomputed from the records.</p>\n");
     // Metrics are numbers in objects, which always serialise.
     let metrics = serde_json::to_value(m).expect("metrics serialise to JSON");
-    let rows: Vec<_> = metric_rows(&metrics).into_iter().map(|(k, v)| (None, vec![(k, false), (v, true)])).collect();
+    let rows: Vec<_> = metric_rows(&metrics)
+        .into_iter()
+        // Without an agent log the agent figures are zeros that mean nothing.
+        .filter(|(k, _)| report.agent_log || !k.starts_with("agents."))
+        .map(|(k, v)| (None, vec![(k, false), (v, true)]))
+        .collect();
     table(&mut out, &["figure", "value"], &rows);
     out.push_str("</main>\n");
     // Not needed to read the page: counts the plots that were laid out with something drawn in
