@@ -23,7 +23,7 @@ p.meta { color: #5a5f69; margin: 0 0 16px; }
 figure.plot { background: #fff; border: 1px solid #d8dce3; border-radius: 8px; margin: 0 0 20px; padding: 8px; }
 figure.plot svg { width: 100%; height: auto; display: block; }
 table { border-collapse: collapse; background: #fff; font-size: 14px; margin-bottom: 8px; }
-th, td { border: 1px solid #d8dce3; padding: 4px 10px; }
+th, td { border: 1px solid #d8dce3; padding: 4px 10px; white-space: nowrap; }
 th { background: #eef0f4; text-align: left; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; }
 tr.over td { background: #fde2e1; }
