@@ -113,7 +113,9 @@ fn asterisk(args: &[&str]) -> std::process::Output {
 
 #[test]
 fn an_asterisk_master_csv_is_measured_and_its_bad_lines_named() {
-    let report = json_stdout(&asterisk(&["--json"]));
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let out = tmp.path().join("report");
+    let report = json_stdout(&asterisk(&["--json", "--out", out.to_str().expect("UTF-8 path")]));
     // 11 lines, 2 bad: 9 calls. 4 answered and bridged, 1 answered and never bridged.
     let m = &report["metrics"]["outbound"];
     assert_eq!(m["dials"], 9);
@@ -157,6 +159,12 @@ fn an_asterisk_master_csv_is_measured_and_its_bad_lines_named() {
         .map(|a| (a["agent"].as_u64().expect("n"), a["calls"].as_u64().expect("n"), a["talk_s"].as_f64().expect("s")))
         .collect();
     assert_eq!(agents, [(1001, 2, 480.0), (1002, 2, 240.0)]);
+
+    // The page says what the records cannot: when an agent was bridged, and the agents' time.
+    let html = std::fs::read_to_string(out.join("report.html")).expect("written");
+    assert!(html.contains("the records do not say when the agent was bridged"), "the wait plot explains its zeros");
+    assert!(html.contains("Agent log: none"));
+    assert!(html.contains("line 5: found 3 fields") && html.contains("line 9: column disposition"));
 }
 
 #[test]

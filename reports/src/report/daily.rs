@@ -147,6 +147,20 @@ mod tests {
     }
 
     #[test]
+    fn days_are_calendar_days_of_the_records_zone() {
+        // Origin 2026-07-05T09:00Z. 14 h 30 min later is 23:30 UTC, already 00:30 on the 6th in
+        // London (BST): the same two calls fall on one UTC day and on two London days.
+        let cdrs = vec![live("a", 0, true), live("a", 14 * 3_600_000 + 1_800_000, false)];
+        let mut r = records(cdrs, Vec::new());
+        r.origin = "2026-07-05T09:00:00Z".parse().expect("valid");
+        let utc: Vec<String> = per_day(&r).into_iter().map(|d| d.day).collect();
+        assert_eq!(utc, ["2026-07-05"]);
+        r.tz = jiff::tz::TimeZone::get("Europe/London").expect("the system has the time zone database");
+        let london: Vec<(String, Option<f64>)> = per_day(&r).into_iter().map(|d| (d.day, d.fcc_30_day_rate)).collect();
+        assert_eq!(london, [("2026-07-05".to_owned(), Some(1.0)), ("2026-07-06".to_owned(), Some(0.5))]);
+    }
+
+    #[test]
     fn ofcom_counts_false_positives_in_both_terms() {
         let mut cdrs: Vec<Cdr> = (0..3).map(|i| live("spring", i * 60_000, false)).collect();
         cdrs.push(outbound(Outcome::Machine, Some(Party::Human), Some(AmdVerdict::Machine), 5, Some(100), None, 3000));

@@ -97,12 +97,18 @@ pub fn report_plots(report: &Report, records: &Records) -> Vec<(&'static str, Re
             wait_series.push(BarSeries { name: label.to_owned(), values, colour: if i == 0 { 0 } else { 1 } });
         }
     }
+    let mut wait_caption = vec![
+        "Outbound live answers: from the answer to the agent (connected) or to the hang-up (abandoned), AMD analysis included.".to_owned(),
+        format!("Bars of {} s; the last bar also holds the longer waits (beyond the 99th percentile of each kind).", plot_tick(edges[1] - edges[0])),
+    ];
+    if !connected_waits.is_empty() && connected_waits.iter().all(|w| *w == 0.0) {
+        wait_caption.push(
+            "Every connected call had its agent at the answer: nobody waited, or the records do not say when the agent was bridged (Asterisk's do not).".to_owned(),
+        );
+    }
     let wait = BarChart {
         title: format!("{name}: wait for an agent"),
-        caption: vec![
-            "Outbound live answers: from the answer to the agent (connected) or to the hang-up (abandoned), AMD analysis included.".to_owned(),
-            format!("Bars of {} s; the last bar also holds the longer waits (beyond the 99th percentile of each kind).", plot_tick(edges[1] - edges[0])),
-        ],
+        caption: wait_caption,
         x_label: "wait (seconds from the answer)".to_owned(),
         y_label: "calls".to_owned(),
         edges,
