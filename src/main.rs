@@ -7,8 +7,10 @@ mod check;
 mod leads;
 mod load;
 mod progress;
+mod report;
 mod run;
 mod simulate;
+mod source;
 mod sweep;
 mod table;
 
@@ -42,6 +44,7 @@ const EXIT_BAD_INPUT: u8 = 2;
   dialer amd recording.wav
   dialer leads import campaigns/leads-example.csv --campaign campaigns/example.toml
   dialer run campaigns/example.toml --out out/live
+  dialer report out/reference --out out/reference/report
 
 Exit codes: 0 ok, 1 a checked bound failed, 2 bad input or usage."
 )]
@@ -68,6 +71,8 @@ enum Command {
     Leads(leads::Args),
     /// Run a live campaign: dial its store through its trunks, with AMD and agents; CDRs, metrics, plots.
     Run(Box<run::Args>),
+    /// Report on a run's records (or Asterisk / any CSV's CDRs): metrics, per hour, per agent, compliance, HTML.
+    Report(Box<report::Args>),
 }
 
 fn main() -> ExitCode {
@@ -81,6 +86,7 @@ fn main() -> ExitCode {
         Command::Amd(args) => args.exec().map(|()| EXIT_OK),
         Command::Leads(args) => args.exec().map(|clean| if clean { EXIT_OK } else { EXIT_FAILED }),
         Command::Run(args) => args.exec().map(|()| EXIT_OK),
+        Command::Report(args) => args.exec().map(|ok| if ok { EXIT_OK } else { EXIT_FAILED }),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -84,7 +84,8 @@ pub fn write_summary(w: &mut impl Write, name: &str, summary: &Value) -> io::Res
             "inbound" => get(summary, "inbound.offered"),
             _ => Some(&Value::Null),
         };
-        if traffic.and_then(Value::as_f64) == Some(0.0) {
+        // No traffic, or a section the summary leaves out (a report without an agent log).
+        if traffic.and_then(Value::as_f64) == Some(0.0) || summary.get(*section).is_none() {
             continue;
         }
         writeln!(w, "\n{section}")?;

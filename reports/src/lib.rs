@@ -11,6 +11,10 @@
 //!   back, strictly; [`metrics_from_files`] does both ends at once.
 //! - [`timeseries::TimeSeries`] cuts a run's records into bins of time, and [`plot`] draws
 //!   them (and a sweep's frontier) as SVG and PNG.
+//! - [`source::load`] reads a run's records from a dialkit run, a `cdr.csv`, or another system's
+//!   CDRs ([`import`]: Asterisk's `Master.csv`, any CSV with a column mapping) into
+//!   [`source::Records`], keeping unreadable rows as problems with their lines; [`report`] turns
+//!   them into per-hour, per-agent and per-day compliance figures, plots and an HTML page.
 //! - [`load`] holds the record of a SIP load test (`load.json`, `per_second.csv`) and its plots.
 //! - [`summarize`] turns the metrics of several replications into means, 95 % half-widths
 //!   ([`student_t_975`]) and the runs; [`metric_value`] fetches one figure by its dotted key.
@@ -46,10 +50,13 @@
 //! ```
 
 mod files;
+pub mod import;
 pub mod load;
 mod metrics;
 pub mod plot;
 mod record;
+pub mod report;
+pub mod source;
 mod student_t;
 mod summary;
 #[cfg(test)]

@@ -2,12 +2,14 @@
 //! formatting of tick labels.
 
 use super::FONT;
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::{CoordTranslate, Shift};
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 
 /// Series colours: the Okabe–Ito palette, told apart by colour-blind readers too.
-pub(crate) const PALETTE: [RGBColor; 7] = [
+/// A grey closes it, so that the eight call outcomes have a colour each.
+pub(crate) const PALETTE: [RGBColor; 8] = [
     RGBColor(0, 114, 178),   // blue
     RGBColor(213, 94, 0),    // vermillion
     RGBColor(0, 158, 115),   // green
@@ -15,6 +17,7 @@ pub(crate) const PALETTE: [RGBColor; 7] = [
     RGBColor(230, 159, 0),   // orange
     RGBColor(86, 180, 233),  // sky blue
     RGBColor(0, 0, 0),       // black
+    RGBColor(150, 150, 150), // grey
 ];
 
 /// The colour of limits and caps.
@@ -138,6 +141,46 @@ pub(crate) fn header<DB: DrawingBackend>(
         y += ROW;
     }
     Ok(body)
+}
+
+/// A chart with numeric x and y axes, to draw series on.
+pub(crate) type Axes<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// The axes of an x–y figure on `body`: its margins and label areas, a light grid (without vertical
+/// lines unless `x_grid`), axis titles, and tick labels with the decimals their range needs.
+pub(crate) fn axes<'a, DB: DrawingBackend>(
+    body: &'a DrawingArea<DB, Shift>,
+    (x0, x1): (f64, f64),
+    (y0, y1): (f64, f64),
+    (x_label, y_label): (&str, &str),
+    x_grid: bool,
+) -> Result<Axes<'a, DB>, DrawingAreaErrorKind<DB::ErrorType>> {
+    let (xd, yd) = (decimals(x1 - x0), decimals(y1 - y0));
+    let mut chart = ChartBuilder::on(body)
+        .margin_left(10)
+        .margin_right(30)
+        .margin_bottom(10)
+        .margin_top(6)
+        .x_label_area_size(55)
+        .y_label_area_size(80)
+        .build_cartesian_2d(x0..x1, y0..y1)?;
+    let (x_tick, y_tick) = (|x: &f64| tick(*x, xd), |y: &f64| tick(*y, yd));
+    let mut mesh = chart.configure_mesh();
+    mesh.x_desc(x_label)
+        .y_desc(y_label)
+        .axis_desc_style(text(18, BLACK))
+        .label_style(text(15, BLACK))
+        .light_line_style(RGBColor(238, 238, 238))
+        .bold_line_style(RGBColor(215, 215, 215))
+        .x_labels(12)
+        .y_labels(8)
+        .x_label_formatter(&x_tick)
+        .y_label_formatter(&y_tick);
+    if !x_grid {
+        mesh.disable_x_mesh();
+    }
+    mesh.draw()?;
+    Ok(chart)
 }
 
 /// A tick label: at most `decimals` decimals, trailing zeros dropped.

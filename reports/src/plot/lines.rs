@@ -125,28 +125,7 @@ impl Figure for LineChart {
         let body = draw::header(root, &self.title, &self.caption, &legend)?;
         let (x0, x1) = self.x_range();
         let (y0, y1) = self.y_range();
-        let (xd, yd) = (draw::decimals(x1 - x0), draw::decimals(y1 - y0));
-        let mut chart = ChartBuilder::on(&body)
-            .margin_left(10)
-            .margin_right(30)
-            .margin_bottom(10)
-            .margin_top(6)
-            .x_label_area_size(55)
-            .y_label_area_size(80)
-            .build_cartesian_2d(x0..x1, y0..y1)?;
-        chart
-            .configure_mesh()
-            .x_desc(self.x_label.as_str())
-            .y_desc(self.y_label.as_str())
-            .axis_desc_style(draw::text(18, BLACK))
-            .label_style(draw::text(15, BLACK))
-            .light_line_style(RGBColor(238, 238, 238))
-            .bold_line_style(RGBColor(215, 215, 215))
-            .x_labels(12)
-            .y_labels(8)
-            .x_label_formatter(&|x| draw::tick(*x, xd))
-            .y_label_formatter(&|y| draw::tick(*y, yd))
-            .draw()?;
+        let mut chart = draw::axes(&body, (x0, x1), (y0, y1), (&self.x_label, &self.y_label), true)?;
         for guide in &self.guides {
             chart.draw_series(DashedLineSeries::new([(x0, guide.y), (x1, guide.y)], 10, 6, CAP.stroke_width(2)))?;
         }

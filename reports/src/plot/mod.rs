@@ -3,12 +3,14 @@
 //! plotters' `ab_glyph` feature: no system font or font library is needed.
 //!
 //! - [`LineChart`]: lines over time with guide lines (the per-run plots of [`run_plots`]).
+//! - [`BarChart`]: bars, stacked by series: histograms ([`histogram`]) and counts per hour.
 //! - [`Frontier`]: abandon rate against agents' talk time and occupancy, one series per pacing
 //!   mode, with confidence whiskers (the plot of a sweep).
 //!
 //! A figure is data; [`render`] turns it into bytes and [`write`] puts them in a directory,
 //! each file appearing only when complete.
 
+mod bars;
 mod draw;
 mod frontier;
 mod lines;
@@ -19,6 +21,7 @@ use plotters::style::FontStyle;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+pub use bars::{BarChart, BarSeries, histogram};
 pub use frontier::{Estimate, Frontier, FrontierPoint, FrontierSeries};
 pub use lines::{Guide, Line, LineChart, Stroke};
 pub use run::run_plots;
@@ -115,7 +118,8 @@ pub fn write(dir: &Path, stem: &str, rendered: &Rendered) -> Result<[PathBuf; 2]
     Ok([svg, png])
 }
 
-fn write_file(path: &Path, bytes: &[u8]) -> Result<(), PlotError> {
+/// Writes `bytes` to `path` under a temporary name first, renamed into place when complete.
+pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<(), PlotError> {
     let mut partial = path.as_os_str().to_owned();
     partial.push(".partial");
     let partial = PathBuf::from(partial);
