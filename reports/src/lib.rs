@@ -46,10 +46,12 @@
 //! ```
 
 mod files;
+pub mod fit;
 pub mod load;
 mod metrics;
 pub mod plot;
 mod record;
+pub mod stats;
 mod student_t;
 mod summary;
 #[cfg(test)]

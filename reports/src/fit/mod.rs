@@ -1,0 +1,319 @@
+//! Calibration: a scenario's population and agent model estimated from a run's records (`dialer
+//! fit`). Each distribution is chosen among the scenario format's families by likelihood (AIC);
+//! the outcome mix is corrected for answers the ring timeout cut off; patience is estimated from
+//! censored waits. [`Calibration::to_toml`] writes the scenario file, every number commented with
+//! where it came from.
+//!
+//! The method and its limits are in `docs/fit.md`.
+
+mod family;
+mod mix;
+mod optimize;
+mod scenario;
+mod survival;
+
+pub use family::{Dist, Family, FamilyFit, Fitted, Sample, fit_families, fit_one};
+pub use mix::{Categories, HourTest, Mix, Phase};
+pub use survival::{KmPoint, kaplan_meier, survival_at};
+
+use crate::{AgentInterval, AgentState, Cdr, Direction, HangupBy, MetricsBuilder, Outcome};
+use jiff::Timestamp;
+use serde::Serialize;
+
+/// What `dialer fit` is told rather than what it can estimate.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FitOptions {
+    /// The scenario's `name`.
+    pub name: String,
+    /// `pacing.mode` to write: records cannot tell which pacer made them.
+    pub pacing: String,
+    /// `pacing.ratio` to write, for `mode = "ratio"`.
+    pub ratio: Option<f64>,
+    /// An hour with fewer dials is pooled with the hour before it for the per-hour mix.
+    pub phase_min_dials: u64,
+    /// Per-hour phases are written when the chi-square test of one mix for every hour rejects
+    /// at this level.
+    pub phase_alpha: f64,
+    /// The seed to write.
+    pub seed: u64,
+}
+
+impl Default for FitOptions {
+    fn default() -> FitOptions {
+        FitOptions {
+            name: "fitted".into(),
+            pacing: "predictive".into(),
+            ratio: None,
+            phase_min_dials: 200,
+            phase_alpha: 0.01,
+            seed: 1,
+        }
+    }
+}
+
+/// Why records cannot be calibrated.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum FitError {
+    /// Nothing was dialled.
+    #[error("the records hold no outbound call that was placed (fix: give the cdr.csv of an outbound campaign)")]
+    NoDials,
+}
+
+/// Customer patience estimated from the waits of live answers.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Patience {
+    /// Waits that ended with the person hanging up: their patience was that wait.
+    pub events: usize,
+    /// Waits that ended with an agent: patience at least that wait.
+    pub censored_connected: usize,
+    /// Waits the dialer ended (`drop_after`): patience at least that wait.
+    pub censored_dropped: usize,
+    /// Exponential maximum likelihood in closed form: total waiting time / events, ms.
+    pub exp_mean_ms: f64,
+    /// Its 95 % half-width: mean · 1.96 / √events (the information of the censored exponential).
+    pub exp_mean_ci95_ms: f64,
+    /// The naive mean of the abandoned waits alone, ms, shown for contrast (biased low).
+    pub naive_mean_ms: f64,
+    /// exp, lognormal, gamma and Weibull fitted with the censored likelihood, best first.
+    pub families: FamilyFit,
+    /// The Kaplan–Meier survival against the best family's, at the quartiles of the events.
+    pub km_check: Vec<KmCheck>,
+}
+
+/// The Kaplan–Meier survival at one time against the fitted model's.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct KmCheck {
+    /// ms.
+    pub t_ms: f64,
+    /// Kaplan–Meier.
+    pub km: f64,
+    /// The best family's S(t).
+    pub model: f64,
+}
+
+/// A run's records turned into a scenario's parameters, with where each came from.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Calibration {
+    /// The scenario's name.
+    pub name: String,
+    /// t = 0: the first dial, rounded down to the hour.
+    #[serde(serialize_with = "as_text")]
+    pub start: Timestamp,
+    /// From `start` to the last dial, rounded up to the minute.
+    pub duration_ms: u64,
+    /// Outbound calls placed.
+    pub dials: u64,
+    /// The mix over the whole run, corrected for the ring timeout.
+    pub mix: Mix,
+    /// Counts of each category as recorded.
+    pub observed: Categories,
+    /// The test of one mix for every hour.
+    pub hours: Option<HourTest>,
+    /// Per-hour phases, when the test rejects one mix (empty otherwise).
+    pub phases: Vec<Phase>,
+    /// Dial to answer of answered calls (truncated at the ring timeout).
+    pub ring: Option<FamilyFit>,
+    /// P(ring < ring_timeout) under the fitted ring distribution: the share of would-be answers
+    /// the records show as answered.
+    pub answered_before_timeout: f64,
+    /// Dial to the busy or invalid response.
+    pub busy_after: Option<FamilyFit>,
+    /// Talk time of connected outbound calls.
+    pub talk: Option<FamilyFit>,
+    /// Wrap-up intervals of agents.csv.
+    pub wrap: Option<FamilyFit>,
+    /// Machine-handling intervals of agents.csv.
+    pub machine_handle: Option<FamilyFit>,
+    /// Customer patience; `None` when nobody abandoned (patience omitted: forever).
+    pub patience: Option<Patience>,
+    /// Distinct agents.
+    pub agents: u64,
+    /// The ring timeout: the median ring time of no-answer calls, ms.
+    pub ring_timeout_ms: Option<f64>,
+    /// The longest wait of a call the dialer dropped, ms; `None` if none was dropped.
+    pub drop_after_ms: Option<f64>,
+    /// The most lines in use at once.
+    pub lines_peak: u64,
+    /// Whether some call was blocked for want of a line (then `lines = lines_peak`).
+    pub blocked: bool,
+    /// `pacing.mode` written.
+    pub pacing: String,
+    /// `pacing.ratio` written.
+    pub ratio: Option<f64>,
+    /// The seed written.
+    pub seed: u64,
+    /// What the records could not tell, for the file's comments and the user.
+    pub notes: Vec<String>,
+}
+
+/// A timestamp as RFC 3339 text.
+fn as_text<S: serde::Serializer>(t: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(t)
+}
+
+/// Estimates a scenario from a run's records. `origin` is the wall-clock time of [`crate::Time`]
+/// zero in the records.
+pub fn fit(
+    cdrs: &[Cdr],
+    agents: &[AgentInterval],
+    origin: Timestamp,
+    options: &FitOptions,
+) -> Result<Calibration, FitError> {
+    let outbound: Vec<&Cdr> =
+        cdrs.iter().filter(|c| c.direction == Direction::Outbound && c.outcome != Outcome::Blocked).collect();
+    let first = outbound.iter().map(|c| c.dial_time).min().ok_or(FitError::NoDials)?;
+    let last = outbound.iter().map(|c| c.dial_time).max().unwrap_or(first);
+    let mut notes = Vec::new();
+
+    let origin_ms = origin.as_millisecond();
+    let first_wall = origin_ms + first.as_ms() as i64;
+    let start_ms = first.as_ms() - first_wall.rem_euclid(3_600_000) as u64;
+    let start = Timestamp::from_millisecond(origin_ms + start_ms as i64).unwrap_or(origin);
+    let duration_ms = (last.as_ms() - start_ms + 1).div_ceil(60_000) * 60_000;
+
+    let ms = |v: u64| v as f64;
+    let no_answer: Vec<f64> =
+        outbound.iter().filter(|c| c.outcome == Outcome::NoAnswer).map(|c| ms(c.ring_ms())).collect();
+    let ring_timeout_ms = (!no_answer.is_empty()).then(|| {
+        let mut sorted = no_answer.clone();
+        sorted.sort_by(f64::total_cmp);
+        crate::stats::quantile(&sorted, 0.5)
+    });
+    let ring_sample = Sample {
+        exact: outbound.iter().filter(|c| c.answer_time.is_some()).map(|c| ms(c.ring_ms())).collect(),
+        censored: Vec::new(),
+        truncated_at: ring_timeout_ms,
+    };
+    let ring = fit_families(&ring_sample, &Family::ALL);
+    let answered_before_timeout = match (&ring, ring_timeout_ms) {
+        (Some(fit), Some(t)) => Dist::from_params(fit.best().family, &fit.best().params).cdf(t).max(1e-6),
+        _ => 1.0,
+    };
+    let busy_after = fit_families(
+        &Sample::exact(
+            outbound
+                .iter()
+                .filter(|c| matches!(c.outcome, Outcome::Busy | Outcome::Invalid))
+                .map(|c| ms(c.ring_ms()))
+                .collect(),
+        ),
+        &Family::ALL,
+    );
+    let talk = fit_families(
+        &Sample::exact(
+            outbound.iter().filter(|c| c.outcome == Outcome::Connected).filter_map(|c| c.talk_ms()).map(ms).collect(),
+        ),
+        &Family::ALL,
+    );
+    let state_sample = |state: AgentState| {
+        Sample::exact(agents.iter().filter(|i| i.state == state).map(|i| ms(i.duration_ms())).collect())
+    };
+    let wrap = fit_families(&state_sample(AgentState::Wrap), &Family::ALL);
+    let machine_handle = fit_families(&state_sample(AgentState::Machine), &Family::ALL);
+
+    let (mix, observed, hours, phases) =
+        mix::estimate(&outbound, start_ms, answered_before_timeout, options.phase_min_dials, options.phase_alpha);
+
+    let patience = patience(&outbound);
+    let drop_after_ms = outbound
+        .iter()
+        .filter(|c| c.outcome == Outcome::Abandoned && c.hangup_by == Some(HangupBy::Dialer))
+        .filter_map(|c| c.wait_ms())
+        .max()
+        .map(ms);
+
+    let mut agent_ids: Vec<u32> = agents.iter().map(|i| i.agent).collect();
+    if agent_ids.is_empty() {
+        notes.push("no agent log: the agent count is the number of agents named in the CDRs, and wrap-up is unknown (0s)".into());
+        agent_ids = cdrs.iter().filter_map(|c| c.agent).collect();
+    }
+    agent_ids.sort_unstable();
+    agent_ids.dedup();
+
+    let mut metrics = MetricsBuilder::new();
+    cdrs.iter().for_each(|c| metrics.add_cdr(c));
+    let metrics = metrics.finish();
+    if cdrs.iter().any(|c| c.direction == Direction::Inbound) {
+        notes.push("the records hold inbound calls: [inbound] is not fitted".into());
+    }
+    if outbound.iter().any(|c| c.amd.is_some()) {
+        notes.push(
+            "AMD was on: [amd] is not fitted, and the waits (hence patience) include the AMD decision time".into(),
+        );
+    }
+    notes.push(format!(
+        "pacing.mode = {:?} was given, not estimated: records do not show which pacer made them",
+        options.pacing
+    ));
+    Ok(Calibration {
+        name: options.name.clone(),
+        start,
+        duration_ms,
+        dials: outbound.len() as u64,
+        mix,
+        observed,
+        hours,
+        phases,
+        ring,
+        answered_before_timeout,
+        busy_after,
+        talk,
+        wrap,
+        machine_handle,
+        patience,
+        agents: agent_ids.len() as u64,
+        ring_timeout_ms,
+        drop_after_ms,
+        lines_peak: metrics.lines.peak,
+        blocked: metrics.outbound.blocked > 0,
+        pacing: options.pacing.clone(),
+        ratio: options.ratio,
+        seed: options.seed,
+        notes,
+    })
+}
+
+/// Patience from the waits of outbound live answers: a person who hung up waiting gives an
+/// event; a wait ended by an agent or by the dialer's drop gives a censored value.
+fn patience(outbound: &[&Cdr]) -> Option<Patience> {
+    let (mut events, mut connected, mut dropped) = (Vec::new(), Vec::new(), Vec::new());
+    for c in outbound.iter().filter(|c| c.is_live_answer()) {
+        let Some(wait) = c.wait_ms() else { continue };
+        let wait = wait as f64;
+        match (c.outcome, c.hangup_by) {
+            (Outcome::Connected, _) => connected.push(wait),
+            (_, Some(HangupBy::Dialer)) => dropped.push(wait),
+            _ => events.push(wait),
+        }
+    }
+    if events.is_empty() {
+        return None;
+    }
+    let censored: Vec<f64> = connected.iter().chain(&dropped).copied().collect();
+    let exposure: f64 = events.iter().chain(&censored).sum();
+    let n = events.len() as f64;
+    let exp_mean_ms = exposure / n;
+    let sample = Sample { exact: events.clone(), censored: censored.clone(), truncated_at: None };
+    let families = fit_families(&sample, &[Family::Exp, Family::Lognormal, Family::Gamma, Family::Weibull])?;
+    let curve = kaplan_meier(&events, &censored);
+    let best = Dist::from_params(families.best().family, &families.best().params);
+    let mut sorted = events.clone();
+    sorted.sort_by(f64::total_cmp);
+    let km_check = [0.25, 0.5, 0.75]
+        .iter()
+        .map(|q| {
+            let t = crate::stats::quantile(&sorted, *q);
+            KmCheck { t_ms: t, km: survival_at(&curve, t), model: best.ln_sf(t).exp() }
+        })
+        .collect();
+    Some(Patience {
+        events: events.len(),
+        censored_connected: connected.len(),
+        censored_dropped: dropped.len(),
+        exp_mean_ms,
+        exp_mean_ci95_ms: 1.96 * exp_mean_ms / n.sqrt(),
+        naive_mean_ms: events.iter().sum::<f64>() / n,
+        families,
+        km_check,
+    })
+}
