@@ -45,6 +45,7 @@
 //! # }
 //! ```
 
+pub mod compare;
 mod files;
 pub mod fit;
 pub mod load;

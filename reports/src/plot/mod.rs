@@ -5,6 +5,7 @@
 //! - [`LineChart`]: lines over time with guide lines (the per-run plots of [`run_plots`]).
 //! - [`Frontier`]: abandon rate against agents' talk time and occupancy, one series per pacing
 //!   mode, with confidence whiskers (the plot of a sweep).
+//! - [`OverlayHistogram`]: histograms of several samples on one chart (`dialer compare`).
 //!
 //! A figure is data; [`render`] turns it into bytes and [`write`] puts them in a directory,
 //! each file appearing only when complete.
@@ -12,6 +13,7 @@
 mod draw;
 mod frontier;
 mod lines;
+mod overlay;
 mod run;
 
 use plotters::prelude::*;
@@ -21,6 +23,7 @@ use std::sync::OnceLock;
 
 pub use frontier::{Estimate, Frontier, FrontierPoint, FrontierSeries};
 pub use lines::{Guide, Line, LineChart, Stroke};
+pub use overlay::{HistogramSeries, OverlayHistogram};
 pub use run::run_plots;
 
 /// What went wrong making a plot.
