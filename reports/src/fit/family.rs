@@ -118,13 +118,19 @@ impl FamilyFit {
 }
 
 /// Fits every family in `families` to `sample` (at least one exact value) and ranks them by AIC.
-/// Const fits only a sample whose exact values are all equal (and then beats every other);
+/// Const fits only a sample whose exact values are all equal (and is then the only candidate);
 /// uniform only a sample without censoring.
 pub fn fit_families(sample: &Sample, families: &[Family]) -> Option<FamilyFit> {
     if sample.exact.is_empty() {
         return None;
     }
-    let mut candidates: Vec<Fitted> = families.iter().filter_map(|f| fit_one(*f, sample)).collect();
+    // A constant sample is const's alone: the other families' likelihoods grow without bound
+    // as they narrow to a point, and their "fits" would mean nothing.
+    let constant = families.contains(&Family::Const).then(|| fit_one(Family::Const, sample)).flatten();
+    let mut candidates: Vec<Fitted> = match constant {
+        Some(c) => vec![c],
+        None => families.iter().filter_map(|f| fit_one(*f, sample)).collect(),
+    };
     candidates.sort_by(|a, b| a.aic.total_cmp(&b.aic));
     let best = candidates.first()?;
     let ks = (sample.censored.is_empty() && best.family != Family::Const).then(|| {
@@ -409,6 +415,7 @@ mod tests {
     fn const_and_uniform_samples_are_recognised() {
         let fit = fit_families(&Sample::exact(vec![3000.0; 50]), &Family::ALL).expect("fits");
         assert_eq!((fit.best().family, fit.best().params.clone()), (Family::Const, vec![3000.0]));
+        assert_eq!(fit.candidates.len(), 1, "the other families cannot fit a point");
         let xs = draw(rand_distr::Uniform::new(10_000.0, 60_000.0).unwrap(), 2000, 5);
         let fit = fit_families(&Sample::exact(xs), &Family::ALL).expect("fits");
         assert_eq!(fit.best().family, Family::Uniform);
