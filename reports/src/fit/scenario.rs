@@ -128,7 +128,12 @@ impl Calibration {
         }
         match self.phases.first() {
             Some(first) => {
-                let _ = writeln!(t, "# Hour 0 ({} dials); the whole run's mix was {:?}.", first.dials, self.mix);
+                let m = &self.mix;
+                let _ = writeln!(
+                    t,
+                    "# Hour 0 ({} dials). The whole run's mix: human {}, machine {}, busy {}, no_answer {}, invalid {}.",
+                    first.dials, m.human, m.machine, m.busy, m.no_answer, m.invalid
+                );
                 t.push_str(&shares(&first.mix));
             }
             None => t.push_str(&shares(&self.mix)),
