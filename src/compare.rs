@@ -73,10 +73,8 @@ pub fn load_input(path: &Path, agents: Option<&Path>) -> anyhow::Result<Input> {
     let origin = jiff::Timestamp::MIN;
     let open = |p: &Path| File::open(p).map_err(|source| RecordError::Open { path: p.into(), source });
     let in_cdr = |e: RecordError| e.in_file(&cdr_path);
-    let cdrs = CdrReader::new(open(&cdr_path)?, origin)
-        .map_err(in_cdr)?
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(in_cdr)?;
+    let cdrs =
+        CdrReader::new(open(&cdr_path)?, origin).map_err(in_cdr)?.collect::<Result<Vec<_>, _>>().map_err(in_cdr)?;
     let agents = match &agents_path {
         Some(p) => {
             let in_agents = |e: RecordError| e.in_file(p);
@@ -99,8 +97,7 @@ impl Args {
         ];
         let comparison = compare::compare(&runs[0], &runs[1]);
         let keys: Vec<&str> = comparison.rows.iter().map(|r| r.metric.as_str()).collect();
-        let tolerances =
-            self.tolerances.iter().map(|t| Tolerance::parse(t, &keys)).collect::<Result<Vec<_>, _>>()?;
+        let tolerances = self.tolerances.iter().map(|t| Tolerance::parse(t, &keys)).collect::<Result<Vec<_>, _>>()?;
         let verdicts = compare::verdicts(&comparison, &tolerances);
         let json = serde_json::json!({ "comparison": comparison, "tolerances": verdicts });
         if let Some(dir) = &self.out {
@@ -133,14 +130,15 @@ impl Args {
 
 /// A run's name for tables and legends: its directory or file name.
 fn label(path: &Path, fallback: &str) -> String {
-    let named = if path.is_dir() { path.file_name() } else { path.parent().and_then(Path::file_name).or(path.file_name()) };
+    let named =
+        if path.is_dir() { path.file_name() } else { path.parent().and_then(Path::file_name).or(path.file_name()) };
     named.map_or_else(|| fallback.to_owned(), |n| n.to_string_lossy().into_owned())
 }
 
 fn write_table(w: &mut impl Write, c: &Comparison, verdicts: &[Verdict]) -> std::io::Result<()> {
     writeln!(w, "A = {}, B = {}", c.a, c.b)?;
-    let header = ["metric", "A", "B", "B − A", "rel", "95% CI of B − A", "test", "p", "noise", "tolerance"]
-        .map(str::to_owned);
+    let header =
+        ["metric", "A", "B", "B − A", "rel", "95% CI of B − A", "test", "p", "noise", "tolerance"].map(str::to_owned);
     let rows: Vec<Vec<String>> = c
         .rows
         .iter()

@@ -70,7 +70,8 @@ impl Args {
             .with_context(|| format!("{}", self.input.display()))?;
         let text = calibration.to_toml();
         // The file must load: a failure here is our bug, and nothing is written.
-        sim::scenario::parse(&text, &self.out, &[]).context("the fitted scenario does not validate (a bug in dialer fit)")?;
+        sim::scenario::parse(&text, &self.out, &[])
+            .context("the fitted scenario does not validate (a bug in dialer fit)")?;
         write_atomically(&self.out, &text)?;
         let mut stdout = std::io::stdout().lock();
         if self.json {
@@ -90,12 +91,10 @@ fn write_atomically(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
     let mut partial = path.as_os_str().to_owned();
     partial.push(".partial");
     let partial = PathBuf::from(partial);
-    std::fs::write(&partial, text)
-        .and_then(|()| std::fs::rename(&partial, path))
-        .map_err(|e| {
-            let _ = std::fs::remove_file(&partial);
-            anyhow::anyhow!("{}: {e} (fix: check that the directory exists and is writable)", path.display())
-        })
+    std::fs::write(&partial, text).and_then(|()| std::fs::rename(&partial, path)).map_err(|e| {
+        let _ = std::fs::remove_file(&partial);
+        anyhow::anyhow!("{}: {e} (fix: check that the directory exists and is writable)", path.display())
+    })
 }
 
 /// The mix, then one table of every family tried for each distribution.
@@ -117,7 +116,8 @@ fn write_report(w: &mut impl Write, c: &Calibration) -> std::io::Result<()> {
             if c.phases.is_empty() { "one mix".to_owned() } else { format!("{} per-hour phases", c.phases.len()) }
         )?;
     }
-    let header = ["distribution", "family", "parameters", "95% CI", "log-lik", "AIC", "KS D", "KS p"].map(str::to_owned);
+    let header =
+        ["distribution", "family", "parameters", "95% CI", "log-lik", "AIC", "KS D", "KS p"].map(str::to_owned);
     let mut rows = Vec::new();
     let mut add = |what: &str, fit: &Option<FamilyFit>| {
         let Some(fit) = fit else { return };
@@ -144,17 +144,7 @@ fn write_report(w: &mut impl Write, c: &Calibration) -> std::io::Result<()> {
     writeln!(w)?;
     table::write_grid(w, &header, &rows, 4)?;
     if let Some(p) = &c.patience {
-        writeln!(
-            w,
-            "\npatience: {} abandons, {} connected and {} dropped (censored); exponential MLE mean {:.2}s ± {:.2}s \
-             (the naive mean of abandoned waits, {:.2}s, is biased low)",
-            p.events,
-            p.censored_connected,
-            p.censored_dropped,
-            p.exp_mean_ms / 1000.0,
-            p.exp_mean_ci95_ms / 1000.0,
-            p.naive_mean_ms / 1000.0
-        )?;
+        writeln!(w, "\n{}", p.summary())?;
     }
     for note in &c.notes {
         writeln!(w, "note: {note}")?;

@@ -54,7 +54,8 @@ fn compare_tells_a_real_change_from_noise_and_applies_tolerances() {
     // Ratio 3 against ratio 2: the abandon rate jumps far beyond noise and beyond 0.5 points:
     // exit 1. Both sides of the rule: a loose tolerance passes.
     let dir = tmp.path().join("compare");
-    let out = dialer(["compare", path(&a), path(&c), "--tolerance", "outbound.abandon_rate=0.005", "--out", path(&dir)]);
+    let out =
+        dialer(["compare", path(&a), path(&c), "--tolerance", "outbound.abandon_rate=0.005", "--out", path(&dir)]);
     assert_eq!(out.status.code(), Some(1), "{}{}", text(&out.stdout), text(&out.stderr));
     let table = text(&out.stdout);
     assert!(table.contains("outbound.abandon_rate") && table.contains("BEYOND") && table.contains("FAIL"), "{table}");
@@ -76,14 +77,8 @@ fn compare_tells_a_real_change_from_noise_and_applies_tolerances() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
 
     // A CDR file with its agent log named apart gives the same comparison as the directory.
-    let out = dialer([
-        "compare",
-        path(&a.join("cdr.csv")),
-        path(&c),
-        "--agents-a",
-        path(&a.join("agents.csv")),
-        "--json",
-    ]);
+    let out =
+        dialer(["compare", path(&a.join("cdr.csv")), path(&c), "--agents-a", path(&a.join("agents.csv")), "--json"]);
     let files: Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(files["comparison"]["rows"], json["comparison"]["rows"]);
 }

@@ -85,7 +85,8 @@ fn fitting_a_simulated_run_recovers_its_scenario_and_its_metrics() {
     let out = run(&["fit", path(&source), "--out", path(&fitted), "--pacing", "ratio", "--ratio", "3", "--json"]);
     let fit: Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
     let f = |key: &str| -> f64 {
-        reports::metric_value(&fit, key).unwrap_or_else(|| panic!("no {key} in {}", serde_json::to_string_pretty(&fit).unwrap()))
+        reports::metric_value(&fit, key)
+            .unwrap_or_else(|| panic!("no {key} in {}", serde_json::to_string_pretty(&fit).unwrap()))
     };
 
     // Deterministic figures.
@@ -117,9 +118,11 @@ fn fitting_a_simulated_run_recovers_its_scenario_and_its_metrics() {
     // errors (from the observed information, the fit's own ci95 / 1.96). Power: with ~1900
     // answered calls the ring mean's se is ≈ 0.13 s, so ignoring the truncation (a 0.4 s bias)
     // or taking the sd of the seen values (≈ 4.5 s against 5 s, se 0.15 s) fails.
-    for (name, family, mean, sd) in
-        [("ring", "lognormal", 10_000.0, 5_000.0), ("talk", "lognormal", 120_000.0, 60_000.0), ("wrap", "gamma", 10_000.0, 5_000.0)]
-    {
+    for (name, family, mean, sd) in [
+        ("ring", "lognormal", 10_000.0, 5_000.0),
+        ("talk", "lognormal", 120_000.0, 60_000.0),
+        ("wrap", "gamma", 10_000.0, 5_000.0),
+    ] {
         let best = &fit[name]["candidates"][0];
         assert_eq!(best["family"], family, "{name}: {}", fit[name]);
         let ci = |i: usize| best["ci95"][i].as_f64().expect("ci95") / 1.96;
@@ -162,7 +165,12 @@ fn fitting_a_simulated_run_recovers_its_scenario_and_its_metrics() {
         "outbound.live_answer_rate=0.02",
     ]);
     let comparison: Value = serde_json::from_slice(&out.stdout).expect("JSON");
-    assert_eq!(out.status.code(), Some(0), "the fitted scenario drifts: {}", serde_json::to_string_pretty(&comparison).unwrap());
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "the fitted scenario drifts: {}",
+        serde_json::to_string_pretty(&comparison).unwrap()
+    );
     assert_eq!(comparison["tolerances"].as_array().map(Vec::len), Some(4));
 }
 

@@ -199,7 +199,7 @@ fn kolmogorov_sf(lambda: f64) -> f64 {
     for k in 1..=100 {
         let k = k as f64;
         let term = (-2.0 * k * k * lambda * lambda).exp();
-        sum += if k as u64 % 2 == 1 { term } else { -term };
+        sum += if (k as u64).is_multiple_of(2) { -term } else { term };
         if term < 1e-16 {
             break;
         }

@@ -215,7 +215,8 @@ pub fn compare(a: &Run<'_>, b: &Run<'_>) -> Comparison {
             (fb.abandons + fb.amd_fp, fb.live + fb.amd_fp),
         ),
     ];
-    for (key, xa, xb) in [("outbound.wait_to_agent_ms", &fa.waits, &fb.waits), ("outbound.talk_ms", &fa.talks, &fb.talks)]
+    for (key, xa, xb) in
+        [("outbound.wait_to_agent_ms", &fa.waits, &fb.waits), ("outbound.talk_ms", &fa.talks, &fb.talks)]
     {
         rows.push(welch(&format!("{key}.mean"), xa, xb));
         let ks = (!xa.is_empty() && !xb.is_empty()).then(|| stats::ks_two_sample(xa, xb).p_value);
@@ -241,7 +242,14 @@ pub fn compare(a: &Run<'_>, b: &Run<'_>) -> Comparison {
         }
         rows.push(Row::new("agents.count", ma.count as f64, mb.count as f64, Test::None, None, None));
     }
-    rows.push(Row::new("lines.peak", fa.metrics.lines.peak as f64, fb.metrics.lines.peak as f64, Test::None, None, None));
+    rows.push(Row::new(
+        "lines.peak",
+        fa.metrics.lines.peak as f64,
+        fb.metrics.lines.peak as f64,
+        Test::None,
+        None,
+        None,
+    ));
     Comparison { a: a.label.to_owned(), b: b.label.to_owned(), rows }
 }
 
@@ -298,8 +306,7 @@ fn welch_test(xa: &[f64], xb: &[f64]) -> Option<(f64, (f64, f64))> {
     if se == 0.0 {
         return Some((if d == 0.0 { 1.0 } else { 0.0 }, (d, d)));
     }
-    let df = (qa + qb).powi(2)
-        / (qa * qa / (xa.len() - 1) as f64 + qb * qb / (xb.len() - 1) as f64);
+    let df = (qa + qb).powi(2) / (qa * qa / (xa.len() - 1) as f64 + qb * qb / (xb.len() - 1) as f64);
     let p = 2.0 * student_t_cdf(-(d / se).abs(), df);
     let half = student_t_975(df.floor().max(1.0) as u64) * se;
     Some((p, (d - half, d + half)))

@@ -8,24 +8,31 @@ use crate::{Direction, Outcome};
 use std::path::{Path, PathBuf};
 
 const SIZE: (u32, u32) = (1200, 600);
+
+/// Figures with the file stem each is written under.
+pub type Stemmed<F> = Vec<(&'static str, F)>;
+
+/// One run's points on a time-series chart, from its series and its dials per hour per bin.
+type Points<'a> = dyn Fn(&TimeSeries, &[f64]) -> Vec<(f64, Option<f64>)> + 'a;
 const ROLLING_MS: u64 = 30 * 60_000;
 
 /// The overlay plots of `runs` (usually two), each with the stem it is written under:
 /// histograms `wait_to_agent` and `talk_time`; time series `abandon_rate` (rolling 30 minutes),
 /// `occupancy` and `dials` (per hour, per bin).
-pub fn overlay_plots(runs: &[Run<'_>]) -> (Vec<(&'static str, OverlayHistogram)>, Vec<(&'static str, LineChart)>) {
+pub fn overlay_plots(runs: &[Run<'_>]) -> (Stemmed<OverlayHistogram>, Stemmed<LineChart>) {
     fn connected<'r>(run: &Run<'r>) -> impl Iterator<Item = &'r crate::Cdr> {
         run.cdrs.iter().filter(|c| c.direction == Direction::Outbound && c.outcome == Outcome::Connected)
     }
-    let histogram = |title: &str, caption: &str, x_label: &str, values: &dyn Fn(&Run<'_>) -> Vec<f64>| OverlayHistogram {
-        title: title.to_owned(),
-        caption: vec![caption.to_owned()],
-        x_label: x_label.to_owned(),
-        series: runs.iter().map(|r| HistogramSeries { name: r.label.to_owned(), values: values(r) }).collect(),
-        bins: 40,
-        range: None,
-        size: SIZE,
-    };
+    let histogram =
+        |title: &str, caption: &str, x_label: &str, values: &dyn Fn(&Run<'_>) -> Vec<f64>| OverlayHistogram {
+            title: title.to_owned(),
+            caption: vec![caption.to_owned()],
+            x_label: x_label.to_owned(),
+            series: runs.iter().map(|r| HistogramSeries { name: r.label.to_owned(), values: values(r) }).collect(),
+            bins: 40,
+            range: None,
+            size: SIZE,
+        };
     let histograms = vec![
         (
             "wait_to_agent",
@@ -67,7 +74,7 @@ pub fn overlay_plots(runs: &[Run<'_>]) -> (Vec<(&'static str, OverlayHistogram)>
             (ts, per_hour)
         })
         .collect();
-    let chart = |title: &str, caption: &str, y_label: &str, line: &dyn Fn(&TimeSeries, &[f64]) -> Vec<(f64, Option<f64>)>| LineChart {
+    let chart = |title: &str, caption: &str, y_label: &str, line: &Points<'_>| LineChart {
         title: title.to_owned(),
         caption: vec![caption.to_owned()],
         x_label: "time (hours since each run's first record)".to_owned(),
@@ -76,7 +83,11 @@ pub fn overlay_plots(runs: &[Run<'_>]) -> (Vec<(&'static str, OverlayHistogram)>
             .iter()
             .zip(&series)
             .enumerate()
-            .map(|(i, (r, (ts, dials)))| Line { name: r.label.to_owned(), points: line(ts, dials), stroke: Stroke::Solid(i) })
+            .map(|(i, (r, (ts, dials)))| Line {
+                name: r.label.to_owned(),
+                points: line(ts, dials),
+                stroke: Stroke::Solid(i),
+            })
             .collect(),
         guides: Vec::new(),
         y_from: Some(0.0),
@@ -107,12 +118,9 @@ pub fn overlay_plots(runs: &[Run<'_>]) -> (Vec<(&'static str, OverlayHistogram)>
         ),
         (
             "dials",
-            chart(
-                "Dials over time",
-                "Outbound calls placed per hour, per bin.",
-                "dials per hour",
-                &|ts, dials| zip(ts.mid_hours(), dials.iter().map(|d| Some(*d)).collect(), 1.0),
-            ),
+            chart("Dials over time", "Outbound calls placed per hour, per bin.", "dials per hour", &|ts, dials| {
+                zip(ts.mid_hours(), dials.iter().map(|d| Some(*d)).collect(), 1.0)
+            }),
         ),
     ];
     (histograms, charts)

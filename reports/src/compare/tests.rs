@@ -8,15 +8,23 @@ fn run(n: u64, live_every: u64, abandon_every: u64, wait: impl Fn(u64) -> u64) -
     (0..n)
         .map(|i| {
             let dial = i * 10_000;
-            if i % live_every != 0 {
+            if !i.is_multiple_of(live_every) {
                 return outbound(Outcome::NoAnswer, None, None, dial, None, None, dial + 25_000);
             }
             let answer = dial + 5_000;
-            if (i / live_every) % abandon_every == 0 {
+            if (i / live_every).is_multiple_of(abandon_every) {
                 outbound(Outcome::Abandoned, Some(Party::Human), None, dial, Some(answer), None, answer + 2_000)
             } else {
                 let connect = answer + wait(i);
-                outbound(Outcome::Connected, Some(Party::Human), None, dial, Some(answer), Some(connect), connect + 60_000)
+                outbound(
+                    Outcome::Connected,
+                    Some(Party::Human),
+                    None,
+                    dial,
+                    Some(answer),
+                    Some(connect),
+                    connect + 60_000,
+                )
             }
         })
         .collect()
@@ -118,8 +126,18 @@ fn batch_means_see_occupancy_that_differs_by_the_hour() {
                 let work = (3_600_000.0 * work_share) as u64;
                 [1, 2].into_iter().flat_map(move |agent| {
                     [
-                        AgentInterval { agent, state: AgentState::Talk, start: Time::from_ms(start), end: Time::from_ms(start + work) },
-                        AgentInterval { agent, state: AgentState::Ready, start: Time::from_ms(start + work), end: Time::from_ms(start + 3_600_000) },
+                        AgentInterval {
+                            agent,
+                            state: AgentState::Talk,
+                            start: Time::from_ms(start),
+                            end: Time::from_ms(start + work),
+                        },
+                        AgentInterval {
+                            agent,
+                            state: AgentState::Ready,
+                            start: Time::from_ms(start + work),
+                            end: Time::from_ms(start + 3_600_000),
+                        },
                     ]
                 })
             })

@@ -41,19 +41,19 @@ impl Tolerance {
             .ok_or_else(|| err("no `=`".into(), "write METRIC=VALUE, e.g. outbound.abandon_rate=0.005 or =5%"))?;
         let metric = metric.trim();
         if !metrics.contains(&metric) {
-            return Err(err(format!("{metric:?} is not a compared metric"), &format!("use one of {}", metrics.join(", "))));
+            return Err(err(
+                format!("{metric:?} is not a compared metric"),
+                &format!("use one of {}", metrics.join(", ")),
+            ));
         }
         let value = value.trim();
         let (number, relative) = match value.strip_suffix('%') {
             Some(n) => (n, true),
             None => (value, false),
         };
-        let v: f64 = number
-            .trim()
-            .parse()
-            .ok()
-            .filter(|v: &f64| v.is_finite() && *v >= 0.0)
-            .ok_or_else(|| err(format!("{value:?} is not a number ≥ 0"), "write a number such as 0.005, or a percentage such as 5%"))?;
+        let v: f64 = number.trim().parse().ok().filter(|v: &f64| v.is_finite() && *v >= 0.0).ok_or_else(|| {
+            err(format!("{value:?} is not a number ≥ 0"), "write a number such as 0.005, or a percentage such as 5%")
+        })?;
         Ok(Tolerance { metric: metric.to_owned(), value: if relative { v / 100.0 } else { v }, relative })
     }
 

@@ -206,12 +206,18 @@ fn fit_smooth(family: Family, sample: &Sample) -> Option<Fitted> {
     }
     let params = dist.params();
     let ci95 = inverse_hessian(nll, &theta).map(|cov| {
-        (0..params.len())
-            .map(|i| 1.96 * delta_se(|t| Dist::from_theta(family, t).params()[i], &theta, &cov))
-            .collect()
+        (0..params.len()).map(|i| 1.96 * delta_se(|t| Dist::from_theta(family, t).params()[i], &theta, &cov)).collect()
     });
     let (mean, sd) = dist.mean_sd();
-    Some(Fitted { family, params, ci95, log_likelihood, aic: 2.0 * theta.len() as f64 - 2.0 * log_likelihood, mean, sd })
+    Some(Fitted {
+        family,
+        params,
+        ci95,
+        log_likelihood,
+        aic: 2.0 * theta.len() as f64 - 2.0 * log_likelihood,
+        mean,
+        sd,
+    })
 }
 
 /// ln L of `sample` under `dist`: Σ ln f(exact) + Σ ln S(censored) − n_exact · ln F(truncation).
@@ -313,9 +319,7 @@ impl Dist {
                 let z = (x.ln() - mu) / sigma;
                 -z * z / 2.0 - x.ln() - sigma.ln() - 0.5 * (2.0 * std::f64::consts::PI).ln()
             }
-            Dist::Gamma { shape, scale } => {
-                (shape - 1.0) * x.ln() - x / scale - ln_gamma(shape) - shape * scale.ln()
-            }
+            Dist::Gamma { shape, scale } => (shape - 1.0) * x.ln() - x / scale - ln_gamma(shape) - shape * scale.ln(),
             Dist::Uniform { min, max } => {
                 if (min..=max).contains(&x) {
                     -(max - min).ln()
@@ -392,7 +396,11 @@ mod tests {
             (
                 Family::Lognormal,
                 // mean 180 s, sd 90 s: σ² = ln 1.25, μ = ln 180000 − σ²/2.
-                draw(rand_distr::LogNormal::new(180_000f64.ln() - 1.25f64.ln() / 2.0, 1.25f64.ln().sqrt()).unwrap(), n, 2),
+                draw(
+                    rand_distr::LogNormal::new(180_000f64.ln() - 1.25f64.ln() / 2.0, 1.25f64.ln().sqrt()).unwrap(),
+                    n,
+                    2,
+                ),
                 vec![180_000.0, 90_000.0],
             ),
             (Family::Gamma, draw(rand_distr::Gamma::new(4.0, 3_000.0).unwrap(), n, 3), vec![12_000.0, 6_000.0]),
@@ -444,7 +452,11 @@ mod tests {
         // Ring times lognormal(mean 12 s, sd 6 s) seen only below a 25 s timeout.
         let sigma2 = 1.25f64.ln();
         let ring = draw(rand_distr::LogNormal::new(12_000f64.ln() - sigma2 / 2.0, sigma2.sqrt()).unwrap(), 4000, 8);
-        let seen = Sample { exact: ring.into_iter().filter(|&x| x < 25_000.0).collect(), censored: vec![], truncated_at: Some(25_000.0) };
+        let seen = Sample {
+            exact: ring.into_iter().filter(|&x| x < 25_000.0).collect(),
+            censored: vec![],
+            truncated_at: Some(25_000.0),
+        };
         let fit = fit_one(Family::Lognormal, &seen).expect("fits");
         let ci = fit.ci95.as_ref().expect("curvature");
         within(fit.params[0], ci[0], 12_000.0, Z, "truncated lognormal mean");
@@ -473,12 +485,15 @@ mod tests {
             assert!((integral - dist.cdf(3.0)).abs() < 1e-6, "{dist:?}: {integral} vs {}", dist.cdf(3.0));
             assert!((dist.ln_sf(3.0).exp() - (1.0 - dist.cdf(3.0))).abs() < 1e-12, "{dist:?}");
             let (mean, _) = dist.mean_sd();
-            let back = Dist::from_params(Family::ALL[match dist {
-                Dist::Exp { .. } => 1,
-                Dist::Lognormal { .. } => 2,
-                Dist::Gamma { .. } => 3,
-                _ => 5,
-            }], &dist.params());
+            let back = Dist::from_params(
+                Family::ALL[match dist {
+                    Dist::Exp { .. } => 1,
+                    Dist::Lognormal { .. } => 2,
+                    Dist::Gamma { .. } => 3,
+                    _ => 5,
+                }],
+                &dist.params(),
+            );
             assert!((back.mean_sd().0 - mean).abs() < 1e-9 * mean, "{dist:?} → {back:?}");
         }
     }

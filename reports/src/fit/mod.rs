@@ -80,6 +80,22 @@ pub struct Patience {
     pub km_check: Vec<KmCheck>,
 }
 
+impl Patience {
+    /// One sentence: the counts, the closed-form estimate and the naive mean it replaces.
+    pub fn summary(&self) -> String {
+        format!(
+            "patience: {} abandons (events); censored: {} connected, {} dropped by the dialer. Exponential MLE \
+             (waiting time / events): mean {:.2}s ± {:.2}s; the naive mean of abandoned waits, {:.2}s, is biased low.",
+            self.events,
+            self.censored_connected,
+            self.censored_dropped,
+            self.exp_mean_ms / 1000.0,
+            self.exp_mean_ci95_ms / 1000.0,
+            self.naive_mean_ms / 1000.0
+        )
+    }
+}
+
 /// The Kaplan–Meier survival at one time against the fitted model's.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct KmCheck {
@@ -224,7 +240,10 @@ pub fn fit(
 
     let mut agent_ids: Vec<u32> = agents.iter().map(|i| i.agent).collect();
     if agent_ids.is_empty() {
-        notes.push("no agent log: the agent count is the number of agents named in the CDRs, and wrap-up is unknown (0s)".into());
+        notes.push(
+            "no agent log: the agent count is the number of agents named in the CDRs, and wrap-up is unknown (0s)"
+                .into(),
+        );
         agent_ids = cdrs.iter().filter_map(|c| c.agent).collect();
     }
     agent_ids.sort_unstable();

@@ -28,9 +28,8 @@ pub(crate) fn minimize(f: impl Fn(&[f64]) -> f64, start: &[f64], step: f64) -> V
             break;
         }
         let centroid: Vec<f64> = (0..n).map(|j| simplex[..n].iter().map(|p| p.0[j]).sum::<f64>() / n as f64).collect();
-        let towards = |t: f64| -> Vec<f64> {
-            centroid.iter().zip(&simplex[n].0).map(|(c, w)| c + t * (w - c)).collect()
-        };
+        let towards =
+            |t: f64| -> Vec<f64> { centroid.iter().zip(&simplex[n].0).map(|(c, w)| c + t * (w - c)).collect() };
         let reflected = towards(-1.0);
         let fr = value(&reflected);
         if fr < best {
@@ -69,20 +68,16 @@ pub(crate) fn inverse_hessian(f: impl Fn(&[f64]) -> f64, x: &[f64]) -> Option<Ve
         y[dj.0] += dj.1;
         f(&y)
     };
-    let mut hess = vec![vec![0.0; n]; n];
-    for i in 0..n {
-        for j in 0..n {
-            hess[i][j] = (at((i, h), (j, h)) - at((i, h), (j, -h)) - at((i, -h), (j, h)) + at((i, -h), (j, -h)))
-                / (4.0 * h * h);
-        }
-    }
+    let second = |i: usize, j: usize| {
+        (at((i, h), (j, h)) - at((i, h), (j, -h)) - at((i, -h), (j, h)) + at((i, -h), (j, -h))) / (4.0 * h * h)
+    };
+    let hess: Vec<Vec<f64>> = (0..n).map(|i| (0..n).map(|j| second(i, j)).collect()).collect();
     match n {
         1 => (hess[0][0] > 0.0).then(|| vec![vec![1.0 / hess[0][0]]]),
         2 => {
             let det = hess[0][0] * hess[1][1] - hess[0][1] * hess[1][0];
-            (hess[0][0] > 0.0 && det > 0.0).then(|| {
-                vec![vec![hess[1][1] / det, -hess[0][1] / det], vec![-hess[1][0] / det, hess[0][0] / det]]
-            })
+            (hess[0][0] > 0.0 && det > 0.0)
+                .then(|| vec![vec![hess[1][1] / det, -hess[0][1] / det], vec![-hess[1][0] / det, hess[0][0] / det]])
         }
         _ => None,
     }

@@ -1,7 +1,7 @@
 //! The scenario file of a [`Calibration`] (DESIGN.md, "Scenario file (TOML)"), each number with a
 //! comment saying where it came from.
 
-use super::{Calibration, FamilyFit, Family, Fitted, Mix};
+use super::{Calibration, Family, FamilyFit, Fitted, Mix};
 use std::fmt::Write;
 
 /// A duration as the scenario format writes it: seconds with up to 3 decimals (`"12.345s"`).
@@ -59,6 +59,21 @@ fn provenance(what: &str, fit: &FamilyFit) -> String {
     line
 }
 
+/// `key = { … }` of the best fit with its provenance, or the `fallback` constant (if any) with a
+/// comment saying the records held no such duration.
+fn dist_entry(t: &mut String, key: &str, what: &str, fit: Option<&FamilyFit>, fallback: Option<&str>) {
+    match (fit, fallback) {
+        (Some(fit), _) => {
+            t.push_str(&provenance(&format!("{key} ({what})"), fit));
+            let _ = writeln!(t, "{key} = {}", dist_table(fit.best()));
+        }
+        (None, Some(value)) => {
+            let _ = writeln!(t, "{key} = {{ dist = \"const\", value = \"{value}\" }}   # none in the records ({what})");
+        }
+        (None, None) => {}
+    }
+}
+
 fn shares(mix: &Mix) -> String {
     format!(
         "human = {}\nmachine = {}\nbusy = {}\nno_answer = {}\ninvalid = {}\n",
@@ -76,30 +91,19 @@ impl Calibration {
         }
         // JSON's string escapes are valid in a TOML basic string.
         let _ = writeln!(t, "name = {}", serde_json::Value::from(self.name.as_str()));
-        let _ = writeln!(t, "duration = {}   # first dial (rounded down to the hour) to the last", duration(self.duration_ms as f64));
+        let _ = writeln!(
+            t,
+            "duration = {}   # first dial (rounded down to the hour) to the last",
+            duration(self.duration_ms as f64)
+        );
         t.push_str("warmup = \"0s\"\n");
         let _ = writeln!(t, "seed = {}", self.seed);
         let _ = writeln!(t, "start = \"{}\"", self.start);
 
         let _ = writeln!(t, "\n[agents]\ncount = {}   # distinct agents in the records", self.agents.max(1));
-        match &self.talk {
-            Some(fit) => {
-                t.push_str(&provenance("talk (connect to end of connected calls)", fit));
-                let _ = writeln!(t, "talk = {}", dist_table(fit.best()));
-            }
-            None => t.push_str("# talk: no connected call; a placeholder\ntalk = { dist = \"const\", value = \"60s\" }\n"),
-        }
-        match &self.wrap {
-            Some(fit) => {
-                t.push_str(&provenance("wrap (wrap intervals of agents.csv)", fit));
-                let _ = writeln!(t, "wrap = {}", dist_table(fit.best()));
-            }
-            None => t.push_str("# wrap: no wrap interval in the records\nwrap = { dist = \"const\", value = \"0s\" }\n"),
-        }
-        if let Some(fit) = &self.machine_handle {
-            t.push_str(&provenance("machine_handle (machine intervals of agents.csv)", fit));
-            let _ = writeln!(t, "machine_handle = {}", dist_table(fit.best()));
-        }
+        dist_entry(&mut t, "talk", "connect to end of connected calls", self.talk.as_ref(), Some("60s"));
+        dist_entry(&mut t, "wrap", "wrap intervals of agents.csv", self.wrap.as_ref(), Some("0s"));
+        dist_entry(&mut t, "machine_handle", "machine intervals of agents.csv", self.machine_handle.as_ref(), None);
 
         let _ = writeln!(t, "\n[population]");
         let o = &self.observed;
@@ -138,43 +142,16 @@ impl Calibration {
             }
             None => t.push_str(&shares(&self.mix)),
         }
-        match &self.ring {
-            Some(fit) => {
-                t.push_str(&provenance("ring (dial to answer, truncated at the ring timeout)", fit));
-                let _ = writeln!(t, "ring = {}", dist_table(fit.best()));
-            }
-            None => t.push_str("# ring: no answered call; a placeholder\nring = { dist = \"const\", value = \"10s\" }\n"),
-        }
-        match &self.busy_after {
-            Some(fit) => {
-                t.push_str(&provenance("busy_after (dial to the busy or invalid response)", fit));
-                let _ = writeln!(t, "busy_after = {}", dist_table(fit.best()));
-            }
-            None => t.push_str("busy_after = { dist = \"const\", value = \"3s\" }   # no busy call recorded\n"),
-        }
+        dist_entry(&mut t, "ring", "dial to answer, truncated at the ring timeout", self.ring.as_ref(), Some("10s"));
+        dist_entry(&mut t, "busy_after", "dial to the busy or invalid response", self.busy_after.as_ref(), Some("3s"));
         match &self.patience {
             Some(p) => {
-                let _ = writeln!(
-                    t,
-                    "# patience: {} abandons (events), censored: {} connected, {} dropped by the dialer.\n# Exponential MLE events/exposure: mean {:.2}s ± {:.2}s (naive mean of abandoned waits {:.2}s).",
-                    p.events,
-                    p.censored_connected,
-                    p.censored_dropped,
-                    p.exp_mean_ms / 1000.0,
-                    p.exp_mean_ci95_ms / 1000.0,
-                    p.naive_mean_ms / 1000.0
-                );
+                let _ = writeln!(t, "# {}", p.summary());
                 for k in &p.km_check {
-                    let _ = writeln!(
-                        t,
-                        "# Kaplan-Meier S({:.2}s) = {:.3}, model {:.3}",
-                        k.t_ms / 1000.0,
-                        k.km,
-                        k.model
-                    );
+                    let _ =
+                        writeln!(t, "# Kaplan-Meier S({:.2}s) = {:.3}, model {:.3}", k.t_ms / 1000.0, k.km, k.model);
                 }
-                t.push_str(&provenance("patience (censored likelihood)", &p.families));
-                let _ = writeln!(t, "patience = {}", dist_table(p.families.best()));
+                dist_entry(&mut t, "patience", "censored likelihood", Some(&p.families), None);
             }
             None => t.push_str("# patience: nobody hung up waiting: omitted (forever)\n"),
         }

@@ -132,7 +132,8 @@ mod tests {
         let chart = h.to_chart();
         assert_eq!(chart.lines.len(), 2);
         // Each bin is two points; the outline starts and ends at 0.
-        let shares = |l: &Line| l.points[1..l.points.len() - 1].iter().step_by(2).map(|p| p.1.unwrap()).collect::<Vec<_>>();
+        let shares =
+            |l: &Line| l.points[1..l.points.len() - 1].iter().step_by(2).map(|p| p.1.unwrap()).collect::<Vec<_>>();
         // 100.0 lies beyond the range and falls in the last bin.
         assert_eq!(shares(&chart.lines[0]), vec![20.0, 40.0, 0.0, 40.0]);
         assert_eq!(shares(&chart.lines[1]), vec![0.0, 0.0, 100.0, 0.0]);
