@@ -175,6 +175,37 @@ fn fitting_a_simulated_run_recovers_its_scenario_and_its_metrics() {
 }
 
 #[test]
+fn with_amd_the_detector_is_fitted_and_its_delay_kept_out_of_patience_and_drop_after() {
+    // scenarios/amd-on.toml: decision lognormal(2.5 s, 0.8 s), false positives 2 %, false
+    // negatives 10 %, drop_after 2 s from the verdict; 20 agents for 2 hours.
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let source = tmp.path().join("source");
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/amd-on.toml");
+    run(&["simulate", path(&scenario), "--set", "duration=2h", "--set", "agents.count=20", "--out", path(&source)]);
+    let fitted = tmp.path().join("fitted.toml");
+    let out = run(&["fit", path(&source), "--out", path(&fitted), "--pacing", "ratio", "--ratio", "2", "--json"]);
+    let fit: Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    let f = |key: &str| reports::metric_value(&fit, key).unwrap_or_else(|| panic!("no {key}"));
+    // Five assertions at z = 3.53 (4.2e-4 each, Bonferroni-safe for a 1 % family-wise error
+    // with the others of this file): the decision's mean and sd by their observed information,
+    // the error rates by their binomial standard errors.
+    let decision = &fit["amd"]["decision"]["candidates"][0];
+    assert_eq!(decision["family"], "lognormal");
+    let ci = |i: usize| decision["ci95"][i].as_f64().expect("ci95") / 1.96;
+    within("decision mean", decision["params"][0].as_f64().expect("mean"), 2_500.0, ci(0));
+    within("decision sd", decision["params"][1].as_f64().expect("sd"), 800.0, ci(1));
+    let (humans, machines) = (f("amd.humans"), f("amd.machines"));
+    within("false positives", f("amd.false_positive"), 0.02, (0.02 * 0.98 / humans).sqrt());
+    within("false negatives", f("amd.false_negative"), 0.10, (0.10 * 0.90 / machines).sqrt());
+    // drop_after is the dropped calls' mean wait less the mean decision: its error is the mean of
+    // their decision times' deviations, sd 0.8 s / √(dropped).
+    let dropped = f("patience.censored_dropped");
+    within("drop_after", f("drop_after_ms"), 2_000.0, 800.0 / dropped.sqrt());
+    let text_toml = std::fs::read_to_string(&fitted).expect("written");
+    assert!(text_toml.contains("[amd]") && text_toml.contains("false_negative = "), "{text_toml}");
+}
+
+#[test]
 fn bad_records_are_named_and_nothing_is_written() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let cdr = tmp.path().join("cdr.csv");

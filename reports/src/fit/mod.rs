@@ -16,7 +16,7 @@ pub use family::{Dist, Family, FamilyFit, Fitted, Sample, fit_families, fit_one}
 pub use mix::{Categories, HourTest, Mix, Phase};
 pub use survival::{KmPoint, kaplan_meier, survival_at};
 
-use crate::{AgentInterval, AgentState, Cdr, Direction, HangupBy, MetricsBuilder, Outcome};
+use crate::{AgentInterval, AgentState, AmdVerdict, Cdr, Direction, HangupBy, MetricsBuilder, Outcome, Party};
 use jiff::Timestamp;
 use serde::Serialize;
 
@@ -68,13 +68,15 @@ pub struct Patience {
     pub censored_connected: usize,
     /// Waits the dialer ended (`drop_after`): patience at least that wait.
     pub censored_dropped: usize,
-    /// Exponential maximum likelihood in closed form: total waiting time / events, ms.
+    /// Exponential maximum likelihood in closed form: total waiting time / events, ms. With AMD,
+    /// the waiting time is the sum of the waits less the mean decision time each, unclamped.
     pub exp_mean_ms: f64,
     /// Its 95 % half-width: mean · 1.96 / √events (the information of the censored exponential).
     pub exp_mean_ci95_ms: f64,
     /// The naive mean of the abandoned waits alone, ms, shown for contrast (biased low).
     pub naive_mean_ms: f64,
-    /// exp, lognormal, gamma and Weibull fitted with the censored likelihood, best first.
+    /// exp, lognormal, gamma and Weibull fitted with the censored likelihood, best first (with
+    /// AMD, on the waits less the mean decision time, clamped at 0: approximate).
     pub families: FamilyFit,
     /// The Kaplan–Meier survival against the best family's, at the quartiles of the events.
     pub km_check: Vec<KmCheck>,
@@ -94,6 +96,53 @@ impl Patience {
             self.naive_mean_ms / 1000.0
         )
     }
+}
+
+/// The answering-machine detector as the records show it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Amd {
+    /// Answer to hang-up of calls classed machine: the decision time.
+    pub decision: Option<FamilyFit>,
+    /// People classed machine / people answering (`answered_by = human`); `None` without people.
+    pub false_positive: Option<f64>,
+    /// People answering, the denominator of `false_positive`.
+    pub humans: usize,
+    /// Machines classed human / machines answering.
+    pub false_negative: Option<f64>,
+    /// Machines answering, the denominator of `false_negative`.
+    pub machines: usize,
+    /// What is subtracted from each wait before patience is estimated: the mean decision time, ms
+    /// (the patience clock starts at the verdict; `wait_ms` is measured from the answer).
+    pub wait_offset_ms: f64,
+}
+
+/// The detector's decision time and error rates, from calls with a verdict. The error rates are
+/// only as good as `answered_by`: the simulator knows the truth; a live run knows it from agents.
+fn amd(outbound: &[&Cdr]) -> Option<Amd> {
+    let judged: Vec<&&Cdr> = outbound.iter().filter(|c| c.amd.is_some()).collect();
+    if judged.is_empty() {
+        return None;
+    }
+    let decision = fit_families(
+        &Sample::exact(
+            judged
+                .iter()
+                .filter(|c| c.amd == Some(AmdVerdict::Machine) && c.hangup_by == Some(HangupBy::Dialer))
+                .filter_map(|c| c.wait_ms())
+                .map(|ms| ms as f64)
+                .collect(),
+        ),
+        &Family::ALL,
+    );
+    let share = |truth: Party, verdict: AmdVerdict| {
+        let of: Vec<_> = judged.iter().filter(|c| c.answered_by == Some(truth)).collect();
+        let wrong = of.iter().filter(|c| c.amd == Some(verdict)).count();
+        ((!of.is_empty()).then(|| wrong as f64 / of.len() as f64), of.len())
+    };
+    let (false_positive, humans) = share(Party::Human, AmdVerdict::Machine);
+    let (false_negative, machines) = share(Party::Machine, AmdVerdict::Human);
+    let wait_offset_ms = decision.as_ref().map_or(0.0, |d| d.best().mean);
+    Some(Amd { decision, false_positive, humans, false_negative, machines, wait_offset_ms })
 }
 
 /// The Kaplan–Meier survival at one time against the fitted model's.
@@ -142,6 +191,8 @@ pub struct Calibration {
     pub machine_handle: Option<FamilyFit>,
     /// Customer patience; `None` when nobody abandoned (patience omitted: forever).
     pub patience: Option<Patience>,
+    /// The answering-machine detector, when the records show its verdicts.
+    pub amd: Option<Amd>,
     /// Distinct agents.
     pub agents: u64,
     /// The ring timeout: the median ring time of no-answer calls, ms.
@@ -230,13 +281,21 @@ pub fn fit(
     let (mix, observed, hours, phases) =
         mix::estimate(&outbound, start_ms, answered_before_timeout, options.phase_min_dials, options.phase_alpha);
 
-    let patience = patience(&outbound);
-    let drop_after_ms = outbound
+    let amd = amd(&outbound);
+    let patience = patience(&outbound, amd.as_ref().map_or(0.0, |a| a.wait_offset_ms));
+    // Dropped calls waited drop_after from the end of the greeting: exactly their wait without
+    // AMD; with AMD, their wait less the decision time, known only on average.
+    let dropped: Vec<f64> = outbound
         .iter()
         .filter(|c| c.outcome == Outcome::Abandoned && c.hangup_by == Some(HangupBy::Dialer))
         .filter_map(|c| c.wait_ms())
-        .max()
-        .map(ms);
+        .map(ms)
+        .collect();
+    let drop_after_ms = match amd.as_ref().map(|a| a.wait_offset_ms) {
+        _ if dropped.is_empty() => None,
+        Some(offset) if offset > 0.0 => Some((crate::stats::mean_var(&dropped).0 - offset).max(0.0)),
+        _ => dropped.iter().copied().reduce(f64::max),
+    };
 
     let mut agent_ids: Vec<u32> = agents.iter().map(|i| i.agent).collect();
     if agent_ids.is_empty() {
@@ -255,10 +314,12 @@ pub fn fit(
     if cdrs.iter().any(|c| c.direction == Direction::Inbound) {
         notes.push("the records hold inbound calls: [inbound] is not fitted".into());
     }
-    if outbound.iter().any(|c| c.amd.is_some()) {
-        notes.push(
-            "AMD was on: [amd] is not fitted, and the waits (hence patience) include the AMD decision time".into(),
-        );
+    if let Some(a) = &amd {
+        notes.push(format!(
+            "AMD was on: the waits were shortened by the mean decision time ({:.2}s) before patience was \
+             estimated, since the patience clock starts at the verdict",
+            a.wait_offset_ms / 1000.0
+        ));
     }
     notes.push(format!(
         "pacing.mode = {:?} was given, not estimated: records do not show which pacer made them",
@@ -280,6 +341,7 @@ pub fn fit(
         wrap,
         machine_handle,
         patience,
+        amd,
         agents: agent_ids.len() as u64,
         ring_timeout_ms,
         drop_after_ms,
@@ -293,12 +355,17 @@ pub fn fit(
 }
 
 /// Patience from the waits of outbound live answers: a person who hung up waiting gives an
-/// event; a wait ended by an agent or by the dialer's drop gives a censored value.
-fn patience(outbound: &[&Cdr]) -> Option<Patience> {
+/// event; a wait ended by an agent or by the dialer's drop gives a censored value. `offset_ms`
+/// (the AMD decision time) is taken off each wait: the patience clock starts at the verdict.
+fn patience(outbound: &[&Cdr], offset_ms: f64) -> Option<Patience> {
     let (mut events, mut connected, mut dropped) = (Vec::new(), Vec::new(), Vec::new());
+    // The waits less the offset, unclamped: the per-call decision times' deviations from their
+    // mean cancel in the sum, where clamping each at 0 would bias it up.
+    let mut raw_exposure = 0.0;
     for c in outbound.iter().filter(|c| c.is_live_answer()) {
         let Some(wait) = c.wait_ms() else { continue };
-        let wait = wait as f64;
+        raw_exposure += wait as f64 - offset_ms;
+        let wait = (wait as f64 - offset_ms).max(0.0);
         match (c.outcome, c.hangup_by) {
             (Outcome::Connected, _) => connected.push(wait),
             (_, Some(HangupBy::Dialer)) => dropped.push(wait),
@@ -309,9 +376,8 @@ fn patience(outbound: &[&Cdr]) -> Option<Patience> {
         return None;
     }
     let censored: Vec<f64> = connected.iter().chain(&dropped).copied().collect();
-    let exposure: f64 = events.iter().chain(&censored).sum();
     let n = events.len() as f64;
-    let exp_mean_ms = exposure / n;
+    let exp_mean_ms = raw_exposure.max(events.iter().sum::<f64>()).max(1.0) / n;
     let sample = Sample { exact: events.clone(), censored: censored.clone(), truncated_at: None };
     let families = fit_families(&sample, &[Family::Exp, Family::Lognormal, Family::Gamma, Family::Weibull])?;
     let curve = kaplan_meier(&events, &censored);

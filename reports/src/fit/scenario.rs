@@ -151,7 +151,17 @@ impl Calibration {
                     let _ =
                         writeln!(t, "# Kaplan-Meier S({:.2}s) = {:.3}, model {:.3}", k.t_ms / 1000.0, k.km, k.model);
                 }
-                dist_entry(&mut t, "patience", "censored likelihood", Some(&p.families), None);
+                if self.amd.as_ref().is_some_and(|a| a.wait_offset_ms > 0.0) {
+                    // Each wait less its unknown decision time is known only on average: the
+                    // closed form's sum is right on average, the per-wait likelihoods are not.
+                    let _ = writeln!(
+                        t,
+                        "# With AMD the exponential closed form is written (the families' fits above are approximate)."
+                    );
+                    let _ = writeln!(t, "patience = {{ dist = \"exp\", mean = {} }}", duration(p.exp_mean_ms));
+                } else {
+                    dist_entry(&mut t, "patience", "censored likelihood", Some(&p.families), None);
+                }
             }
             None => t.push_str("# patience: nobody hung up waiting: omitted (forever)\n"),
         }
@@ -166,6 +176,28 @@ impl Calibration {
             t.push_str(&shares(&phase.mix));
         }
 
+        if let Some(a) = &self.amd {
+            t.push_str("\n[amd]\n");
+            dist_entry(
+                &mut t,
+                "decision",
+                "answer to hang-up of calls classed machine",
+                a.decision.as_ref(),
+                Some("2.5s"),
+            );
+            let _ = writeln!(
+                t,
+                "false_positive = {:.4}   # people classed machine, of {} people answering (as answered_by tells)",
+                a.false_positive.unwrap_or(0.0),
+                a.humans
+            );
+            let _ = writeln!(
+                t,
+                "false_negative = {:.4}   # machines classed human, of {} machines answering",
+                a.false_negative.unwrap_or(0.0),
+                a.machines
+            );
+        }
         t.push_str("\n[dialing]\n");
         match self.ring_timeout_ms {
             Some(ms) => {
@@ -180,7 +212,11 @@ impl Calibration {
         }
         match self.drop_after_ms {
             Some(ms) => {
-                let _ = writeln!(t, "drop_after = {}   # longest wait of a call the dialer dropped", duration(ms));
+                let _ = writeln!(
+                    t,
+                    "drop_after = {}   # the wait of calls the dialer dropped (with AMD: their mean, less the decision time)",
+                    duration(ms)
+                );
             }
             None => t.push_str("drop_after = \"1h\"   # the dialer dropped no call: never\n"),
         }
