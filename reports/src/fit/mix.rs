@@ -115,10 +115,11 @@ pub struct HourTest {
 }
 
 /// The run's mix, its counts, the hour test and the per-hour phases (empty when the test does
-/// not reject at `alpha`). `start_ms` is t = 0 of the scenario.
+/// not reject at `alpha`). `first` is the first dial, `into_hour` how far into its hour it came
+/// (the scenario's t = 0 is that hour's start).
 pub(super) fn estimate(
     outbound: &[&Cdr],
-    start_ms: u64,
+    (first, into_hour): (crate::Time, u64),
     answered: f64,
     min_dials: u64,
     alpha: f64,
@@ -127,7 +128,7 @@ pub(super) fn estimate(
     let mut hours: Vec<Categories> = Vec::new();
     for c in outbound {
         all.add(c);
-        let hour = ((c.dial_time.as_ms() - start_ms) / 3_600_000) as usize;
+        let hour = ((c.dial_time - first + into_hour) / 3_600_000) as usize;
         if hours.len() <= hour {
             hours.resize(hour + 1, Categories::default());
         }

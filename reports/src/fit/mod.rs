@@ -234,9 +234,10 @@ pub fn fit(
 
     let origin_ms = origin.as_millisecond();
     let first_wall = origin_ms + first.as_ms() as i64;
-    let start_ms = first.as_ms() - first_wall.rem_euclid(3_600_000) as u64;
-    let start = Timestamp::from_millisecond(origin_ms + start_ms as i64).unwrap_or(origin);
-    let duration_ms = (last.as_ms() - start_ms + 1).div_ceil(60_000) * 60_000;
+    // The start is the hour of the first dial, which may lie before the records' origin.
+    let into_hour = first_wall.rem_euclid(3_600_000) as u64;
+    let start = Timestamp::from_millisecond(first_wall - into_hour as i64).unwrap_or(origin);
+    let duration_ms = (last - first + into_hour + 1).div_ceil(60_000) * 60_000;
 
     let ms = |v: u64| v as f64;
     let no_answer: Vec<f64> =
@@ -278,8 +279,13 @@ pub fn fit(
     let wrap = fit_families(&state_sample(AgentState::Wrap), &Family::ALL);
     let machine_handle = fit_families(&state_sample(AgentState::Machine), &Family::ALL);
 
-    let (mix, observed, hours, phases) =
-        mix::estimate(&outbound, start_ms, answered_before_timeout, options.phase_min_dials, options.phase_alpha);
+    let (mix, observed, hours, phases) = mix::estimate(
+        &outbound,
+        (first, into_hour),
+        answered_before_timeout,
+        options.phase_min_dials,
+        options.phase_alpha,
+    );
 
     let amd = amd(&outbound);
     let patience = patience(&outbound, amd.as_ref().map_or(0.0, |a| a.wait_offset_ms));
@@ -401,4 +407,84 @@ fn patience(outbound: &[&Cdr], offset_ms: f64) -> Option<Patience> {
         families,
         km_check,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_records::outbound;
+    use crate::{AgentInterval, Time};
+
+    /// Hand-built records whose every estimate is worked out below.
+    fn records() -> Vec<Cdr> {
+        let mut cdrs = Vec::new();
+        let human = Some(Party::Human);
+        // Two people connected after 1 s and 3 s (censored), one hung up after 2 s (an event),
+        // one dropped by the dialer after 4 s (censored at drop_after).
+        cdrs.push(outbound(Outcome::Connected, human, None, 0, Some(10_000), Some(11_000), 70_000));
+        cdrs.push(outbound(Outcome::Connected, human, None, 1_000, Some(11_000), Some(14_000), 74_000));
+        cdrs.push(outbound(Outcome::Abandoned, human, None, 2_000, Some(12_000), None, 14_000));
+        let mut dropped = outbound(Outcome::Abandoned, human, None, 3_000, Some(13_000), None, 17_000);
+        dropped.hangup_by = Some(HangupBy::Dialer);
+        cdrs.push(dropped);
+        cdrs.push(outbound(Outcome::Machine, Some(Party::Machine), None, 4_000, Some(14_000), None, 14_500));
+        cdrs.push(outbound(Outcome::Busy, None, None, 5_000, None, None, 8_000));
+        for dial in [6_000, 7_000] {
+            cdrs.push(outbound(Outcome::NoAnswer, None, None, dial, None, None, dial + 25_000));
+        }
+        let mut blocked = outbound(Outcome::Blocked, None, None, 8_000, None, None, 8_000);
+        blocked.hangup_by = None;
+        cdrs.push(blocked);
+        cdrs
+    }
+
+    #[test]
+    fn records_give_the_estimates_worked_out_by_hand() {
+        let origin: Timestamp = "2026-01-05T09:30:00Z".parse().expect("valid");
+        let agents = [
+            AgentInterval {
+                agent: 1,
+                state: AgentState::Wrap,
+                start: Time::from_ms(70_000),
+                end: Time::from_ms(80_000),
+            },
+            AgentInterval {
+                agent: 2,
+                state: AgentState::Wrap,
+                start: Time::from_ms(74_000),
+                end: Time::from_ms(84_000),
+            },
+        ];
+        let c = fit(&records(), &agents, origin, &FitOptions::default()).expect("dials");
+        assert_eq!(c.dials, 8, "the blocked call was not placed");
+        assert_eq!(c.start.to_string(), "2026-01-05T09:00:00Z", "the first dial, down to the hour");
+        assert_eq!(c.agents, 2);
+        assert_eq!(c.observed.shares_counts(), [4, 1, 1, 2, 0]);
+        assert_eq!(c.ring_timeout_ms, Some(25_000.0));
+        assert_eq!(c.drop_after_ms, Some(4_000.0));
+        assert!(c.phases.is_empty() && c.hours.is_none(), "one hour, one mix");
+        // Ring times all 10 s: const, which puts all its mass before the timeout.
+        assert_eq!(c.ring.as_ref().map(|r| r.best().family), Some(Family::Const));
+        assert_eq!(c.answered_before_timeout, 1.0);
+        assert_eq!((c.mix.human, c.mix.machine, c.mix.busy, c.mix.no_answer), (0.5, 0.125, 0.125, 0.25));
+        assert_eq!(
+            c.wrap.as_ref().map(|w| (w.best().family, w.best().params.clone())),
+            Some((Family::Const, vec![10_000.0]))
+        );
+        // Patience: one event (2 s), censored at 1 s and 3 s (connected) and 4 s (dropped):
+        // exposure 10 s over 1 event.
+        let p = c.patience.as_ref().expect("an abandon");
+        assert_eq!((p.events, p.censored_connected, p.censored_dropped), (1, 2, 1));
+        assert_eq!(p.exp_mean_ms, 10_000.0);
+        assert_eq!(p.naive_mean_ms, 2_000.0);
+        // Kaplan–Meier at 2 s: 3 at risk (the 1 s wait left), 1 event: S = 2/3.
+        assert!((p.km_check[1].km - 2.0 / 3.0).abs() < 1e-12);
+        let toml = c.to_toml();
+        for line in
+            ["human = 0.5", "drop_after = \"4s\"", "ring_timeout = \"25s\"", "count = 2", "mode = \"predictive\""]
+        {
+            assert!(toml.contains(line), "{line} missing from\n{toml}");
+        }
+        assert_eq!(fit(&[], &[], origin, &FitOptions::default()), Err(FitError::NoDials));
+    }
 }
