@@ -4,6 +4,8 @@
 mod amd;
 mod callee;
 mod check;
+mod compare;
+mod fit;
 mod leads;
 mod load;
 mod progress;
@@ -45,6 +47,8 @@ const EXIT_BAD_INPUT: u8 = 2;
   dialer leads import campaigns/leads-example.csv --campaign campaigns/example.toml
   dialer run campaigns/example.toml --out out/live
   dialer report out/reference --out out/reference/report
+  dialer compare out/simulated out/live --out out/compare --tolerance outbound.abandon_rate=0.005
+  dialer fit out/live --out scenarios/fitted.toml --pacing predictive
 
 Exit codes: 0 ok, 1 a checked bound failed, 2 bad input or usage."
 )]
@@ -73,6 +77,10 @@ enum Command {
     Run(Box<run::Args>),
     /// Report on a run's records (or Asterisk / any CSV's CDRs): metrics, per hour, per agent, compliance, HTML.
     Report(Box<report::Args>),
+    /// Compare two runs (simulated or live): metrics side by side, noise tests, overlay plots; exit 1 past --tolerance.
+    Compare(compare::Args),
+    /// Fit a scenario to a run's records: outcome mix, ring/talk/wrap distributions, patience.
+    Fit(fit::Args),
 }
 
 fn main() -> ExitCode {
@@ -87,6 +95,8 @@ fn main() -> ExitCode {
         Command::Leads(args) => args.exec().map(|clean| if clean { EXIT_OK } else { EXIT_FAILED }),
         Command::Run(args) => args.exec().map(|()| EXIT_OK),
         Command::Report(args) => args.exec().map(|ok| if ok { EXIT_OK } else { EXIT_FAILED }),
+        Command::Compare(args) => args.exec().map(|passed| if passed { EXIT_OK } else { EXIT_FAILED }),
+        Command::Fit(args) => args.exec().map(|()| EXIT_OK),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -21,11 +21,27 @@ pub enum InputFormat {
     Generic,
 }
 
+/// Where one run's records are: the CDR input's format flags and its agent log.
 #[derive(clap::Args, Clone, Debug)]
 pub struct SourceArgs {
     /// Agent log in dialkit's agents.csv form (default: the run directory's agents.csv, if any)
     #[arg(long, value_name = "FILE")]
     pub agents: Option<PathBuf>,
+    #[command(flatten)]
+    pub format: FormatArgs,
+}
+
+impl SourceArgs {
+    /// Reads the records at `path` with the agent log of `--agents` (see [`FormatArgs::load`]).
+    pub fn load(&self, path: &Path) -> anyhow::Result<Records> {
+        self.format.load(path, self.agents.as_deref())
+    }
+}
+
+/// How CDR files are written: format, zone, column mapping; shared by every input of a command
+/// (`dialer compare` reads both runs with them).
+#[derive(clap::Args, Clone, Debug)]
+pub struct FormatArgs {
     /// Format of the CDR file
     #[arg(long, value_enum, default_value = "dialkit", value_name = "FORMAT")]
     pub from: InputFormat,
@@ -46,7 +62,7 @@ pub struct SourceArgs {
     pub strict: bool,
 }
 
-impl SourceArgs {
+impl FormatArgs {
     /// The format the flags describe.
     pub fn format(&self) -> anyhow::Result<Format> {
         let zone = |name: &str| {
@@ -79,11 +95,12 @@ impl SourceArgs {
         })
     }
 
-    /// Reads the records at `path` (a run directory or a CDR file), printing a count and the first
-    /// few of the rows that could not be read to stderr; with `--strict` such rows are an error.
-    pub fn load(&self, path: &Path) -> anyhow::Result<Records> {
+    /// Reads the records at `path` (a run directory or a CDR file) and the agent log `agents`
+    /// (default: a run directory's agents.csv), printing a count and the first few of the rows that
+    /// could not be read to stderr; with `--strict` such rows are an error.
+    pub fn load(&self, path: &Path, agents: Option<&Path>) -> anyhow::Result<Records> {
         let format = self.format()?;
-        let records = reports::source::load(path, self.agents.as_deref(), &format)?;
+        let records = reports::source::load(path, agents, &format)?;
         if !records.problems.is_empty() {
             let n = records.problems.len();
             if self.strict {

@@ -49,7 +49,9 @@
 //! # }
 //! ```
 
+pub mod compare;
 mod files;
+pub mod fit;
 pub mod import;
 pub mod load;
 mod metrics;
@@ -57,6 +59,7 @@ pub mod plot;
 mod record;
 pub mod report;
 pub mod source;
+pub mod stats;
 mod student_t;
 mod summary;
 #[cfg(test)]

@@ -524,34 +524,9 @@ fn internal(key: &'static str, e: impl fmt::Display) -> DistError {
     DistError { key, problem: format!("rejected by the sampler: {e}"), fix: "change the value".into() }
 }
 
-/// ln Γ(x) for x > 0 (Lanczos, g = 7, n = 9; relative error below 1e-14), which the Weibull mean
-/// needs and `std` does not offer on stable Rust. Public so the validation tests' statistics use
-/// this one implementation.
-pub fn ln_gamma(x: f64) -> f64 {
-    const G: f64 = 7.0;
-    const C: [f64; 9] = [
-        0.999_999_999_999_809_9,
-        676.520_368_121_885_1,
-        -1_259.139_216_722_402_8,
-        771.323_428_777_653_1,
-        -176.615_029_162_140_6,
-        12.507_343_278_686_905,
-        -0.138_571_095_265_720_12,
-        9.984_369_578_019_572e-6,
-        1.505_632_735_149_311_6e-7,
-    ];
-    if x < 0.5 {
-        // Reflection: Γ(x)Γ(1 − x) = π / sin(πx).
-        return (std::f64::consts::PI / (std::f64::consts::PI * x).sin()).ln() - ln_gamma(1.0 - x);
-    }
-    let x = x - 1.0;
-    let mut a = C[0];
-    for (i, c) in C.iter().enumerate().skip(1) {
-        a += c / (x + i as f64);
-    }
-    let t = x + G + 0.5;
-    0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + a.ln()
-}
+/// ln Γ(x) for x > 0, which the Weibull mean needs and `std` does not offer on stable Rust: the
+/// workspace's one implementation, in `reports::stats`.
+pub use reports::stats::ln_gamma;
 
 /// Γ(x) for x ≥ 0.5 (where it is positive), from [`ln_gamma`].
 fn gamma_fn(x: f64) -> f64 {

@@ -243,59 +243,8 @@ pub fn mean_sd(xs: &[f64]) -> (f64, f64) {
     (mean, var.sqrt())
 }
 
-/// ln Γ(x): the simulator's own (one implementation of the Lanczos approximation).
-pub use sim::dist::ln_gamma;
-
-/// The regularized incomplete beta function I_x(a, b), by its continued fraction (modified Lentz).
-pub fn incomplete_beta(x: f64, a: f64, b: f64) -> f64 {
-    if x <= 0.0 {
-        return 0.0;
-    }
-    if x >= 1.0 {
-        return 1.0;
-    }
-    let front = (ln_gamma(a + b) - ln_gamma(a) - ln_gamma(b) + a * x.ln() + b * (1.0 - x).ln()).exp();
-    // The fraction converges fast for x < (a + 1)/(a + b + 2); use the symmetry otherwise.
-    if x > (a + 1.0) / (a + b + 2.0) {
-        return 1.0 - incomplete_beta(1.0 - x, b, a);
-    }
-    let tiny = 1e-300;
-    let mut c = 1.0;
-    let mut d = 1.0 - (a + b) * x / (a + 1.0);
-    if d.abs() < tiny {
-        d = tiny;
-    }
-    d = 1.0 / d;
-    let mut f = d;
-    for m in 1..10_000 {
-        let m = m as f64;
-        for num in [
-            m * (b - m) * x / ((a + 2.0 * m - 1.0) * (a + 2.0 * m)),
-            -(a + m) * (a + b + m) * x / ((a + 2.0 * m) * (a + 2.0 * m + 1.0)),
-        ] {
-            d = 1.0 + num * d;
-            if d.abs() < tiny {
-                d = tiny;
-            }
-            c = 1.0 + num / c;
-            if c.abs() < tiny {
-                c = tiny;
-            }
-            d = 1.0 / d;
-            f *= c * d;
-        }
-        if (c * d - 1.0).abs() < 1e-16 {
-            break;
-        }
-    }
-    front * f / a
-}
-
-/// Student's t distribution function with `df` degrees of freedom.
-pub fn student_t_cdf(t: f64, df: f64) -> f64 {
-    let tail = 0.5 * incomplete_beta(df / (df + t * t), df / 2.0, 0.5);
-    if t >= 0.0 { 1.0 - tail } else { tail }
-}
+/// Student's t distribution function: the workspace's one implementation, in `reports::stats`.
+pub use reports::stats::student_t_cdf;
 
 /// The `p` quantile of Student's t with `df` degrees of freedom (p > 1/2), by bisection of the
 /// distribution function to 1e-12.

@@ -6,6 +6,7 @@
 //! - [`BarChart`]: bars, stacked by series: histograms ([`histogram`]) and counts per hour.
 //! - [`Frontier`]: abandon rate against agents' talk time and occupancy, one series per pacing
 //!   mode, with confidence whiskers (the plot of a sweep).
+//! - [`OverlayHistogram`]: histograms of several samples on one chart (`dialer compare`).
 //!
 //! A figure is data; [`render`] turns it into bytes and [`write`] puts them in a directory,
 //! each file appearing only when complete.
@@ -14,6 +15,7 @@ mod bars;
 mod draw;
 mod frontier;
 mod lines;
+mod overlay;
 mod run;
 
 use plotters::prelude::*;
@@ -24,6 +26,7 @@ use std::sync::OnceLock;
 pub use bars::{BarChart, BarSeries, histogram};
 pub use frontier::{Estimate, Frontier, FrontierPoint, FrontierSeries};
 pub use lines::{Guide, Line, LineChart, Stroke};
+pub use overlay::{HistogramSeries, OverlayHistogram};
 pub use run::run_plots;
 
 /// What went wrong making a plot.
