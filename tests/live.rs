@@ -9,7 +9,7 @@
 #[path = "support/live.rs"]
 mod live_support;
 
-use live_support::{callee, campaign, dialer, free_port, run_ok};
+use live_support::{Guard, callee, campaign, dialer, free_port, run_ok};
 use std::collections::HashMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -21,6 +21,45 @@ fn rows(path: &Path) -> Vec<HashMap<String, String>> {
         .records()
         .map(|r| headers.iter().zip(r.unwrap().iter()).map(|(h, v)| (h.into(), v.into())).collect())
         .collect()
+}
+
+/// Today's weekday in UTC as a campaign's `days` writes it (`mon`).
+fn today() -> String {
+    let now = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC);
+    format!("{:?}", now.weekday()).to_lowercase()[..3].to_owned()
+}
+
+/// Writes `leads` (CSV text) as leads.csv in `d` and imports it into campaign `c`.
+fn import(d: &Path, c: &str, leads: &str) {
+    std::fs::write(d.join("leads.csv"), leads).unwrap();
+    run_ok(
+        dialer().args(["leads", "import", d.join("leads.csv").to_str().unwrap(), "--campaign", c]),
+        Duration::from_secs(10),
+    );
+}
+
+/// `dialer run c --until-done` with `agents` scripted agents talking `talk` (200 ms wrap-up),
+/// writing to `out`, within `limit`.
+fn run_scripted(c: &str, agents: u32, talk: &str, out: &Path, limit: Duration) -> String {
+    run_ok(
+        dialer().args(["run", c, "--until-done", "--scripted-agents", &agents.to_string(), "--talk", talk]).args([
+            "--wrap",
+            "200ms",
+            "--out",
+            out.to_str().unwrap(),
+        ]),
+        limit,
+    )
+}
+
+/// Stops the callee with SIGTERM, so it writes its files, and waits for it (20 s at most).
+fn stop(callee: &mut Guard) {
+    // SAFETY: kill(2) on our own child's pid.
+    assert_eq!(unsafe { libc::kill(callee.0.id() as i32, libc::SIGTERM) }, 0);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while callee.0.try_wait().unwrap().is_none() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 #[test]
@@ -38,8 +77,7 @@ fn end_to_end(desk: bool) {
     let d = dir.path();
     let (desk_sip, desk_api) = (format!("127.0.0.1:{}", free_port()), format!("127.0.0.1:{}", free_port()));
     let (mut the_callee, addr) = callee(d, desk.then_some((desk_sip.as_str(), desk_api.as_str())));
-    let today = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC);
-    let day = format!("{:?}", today.weekday()).to_lowercase()[..3].to_owned();
+    let day = today();
     let campaign = campaign(d, &addr, &day, (&desk_sip, &desk_api));
     if desk {
         // This trunk wants the dialer registered (the callee binds it for an hour, as a carrier).
@@ -93,12 +131,7 @@ fn end_to_end(desk: bool) {
 
     if desk {
         // The run over, the desk hung up every agent's phone: the callee, stopped, says so.
-        // SAFETY: kill(2) on our own child's pid.
-        assert_eq!(unsafe { libc::kill(the_callee.0.id() as i32, libc::SIGTERM) }, 0);
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while the_callee.0.try_wait().unwrap().is_none() && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        stop(&mut the_callee);
         let agents = rows(&d.join("callee/agents.csv"));
         assert_eq!(agents.len(), 5, "{agents:?}");
         assert!(agents.iter().all(|a| a["end"] == "desk"), "every phone hung up by the desk: {agents:?}");
@@ -181,7 +214,8 @@ fn end_to_end(desk: bool) {
     );
 
     // Leads whose own time zone is on another day are outside the window: a run dials none.
-    let other_zone = if today.hour() >= 10 { "Pacific/Kiritimati" } else { "Etc/GMT+12" };
+    let hour = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).hour();
+    let other_zone = if hour >= 10 { "Pacific/Kiritimati" } else { "Etc/GMT+12" };
     let late = format!("id,number,timezone\nZ1,+12025559001,{other_zone}\nZ2,+12025559002,{other_zone}\n");
     std::fs::write(d.join("late.csv"), late).unwrap();
     drop(store);
@@ -273,22 +307,12 @@ fn a_second_forked_answer_is_acknowledged_and_hung_up() {
             vec![reply_to(request, "200 OK", None, "")]
         }
     });
-    let today = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC);
-    let day = format!("{:?}", today.weekday()).to_lowercase()[..3].to_owned();
+    let day = today();
     let campaign = campaign(d, &addr.to_string(), &day, ("127.0.0.1:0", "127.0.0.1:0"));
     let c = campaign.to_str().unwrap();
-    std::fs::write(d.join("leads.csv"), "number\n+12025550777\n").unwrap();
-    run_ok(
-        dialer().args(["leads", "import", d.join("leads.csv").to_str().unwrap(), "--campaign", c]),
-        Duration::from_secs(10),
-    );
+    import(d, c, "number\n+12025550777\n");
     let out = d.join("out");
-    run_ok(
-        dialer()
-            .args(["run", c, "--until-done", "--scripted-agents", "1", "--talk", "1s", "--wrap", "200ms"])
-            .args(["--out", out.to_str().unwrap()]),
-        Duration::from_secs(60),
-    );
+    run_scripted(c, 1, "1s", &out, Duration::from_secs(60));
     let got: Vec<String> = trunk.join().unwrap().into_iter().map(|(_, r)| r).collect();
     let to_tag = |r: &String| r.lines().find(|l| l.starts_with("To:")).map(|l| l.contains("forkB")).unwrap_or(false);
     let to_b: Vec<&str> = got.iter().filter(|r| to_tag(r)).map(|r| r.split(' ').next().unwrap()).collect();
@@ -309,8 +333,7 @@ fn a_failing_first_trunk_fails_over_to_the_second() {
     let d = dir.path();
     let (_callee, addr) = callee(d, None);
     let (bad, refused) = refusing_trunk();
-    let today = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC);
-    let day = format!("{:?}", today.weekday()).to_lowercase()[..3].to_owned();
+    let day = today();
     let campaign = campaign(d, &addr, &day, ("127.0.0.1:0", "127.0.0.1:0"));
     let text = std::fs::read_to_string(&campaign).unwrap();
     let first =
@@ -319,11 +342,7 @@ fn a_failing_first_trunk_fails_over_to_the_second() {
     let c = campaign.to_str().unwrap();
     let leads: String =
         std::iter::once("number\n".to_owned()).chain((0..10).map(|i| format!("+1202555{:04}\n", 300 + i))).collect();
-    std::fs::write(d.join("leads.csv"), leads).unwrap();
-    run_ok(
-        dialer().args(["leads", "import", d.join("leads.csv").to_str().unwrap(), "--campaign", c]),
-        Duration::from_secs(10),
-    );
+    import(d, c, &leads);
     let out = d.join("out");
     let log = run_ok(
         dialer()
@@ -350,26 +369,16 @@ fn a_live_answer_no_agent_takes_hears_the_message_and_is_dropped() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let (_callee, addr) = callee(d, None);
-    let today = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC);
-    let day = format!("{:?}", today.weekday()).to_lowercase()[..3].to_owned();
+    let day = today();
     let campaign = campaign(d, &addr, &day, ("127.0.0.1:0", "127.0.0.1:0"));
     let text = std::fs::read_to_string(&campaign).unwrap();
     std::fs::write(&campaign, text.replace("mode = \"progressive\"", "mode = \"ratio\"\nratio = 4.0")).unwrap();
     let c = campaign.to_str().unwrap();
     let leads: String =
         std::iter::once("number\n".to_owned()).chain((0..12).map(|i| format!("+1202555{:04}\n", 500 + i))).collect();
-    std::fs::write(d.join("leads.csv"), leads).unwrap();
-    run_ok(
-        dialer().args(["leads", "import", d.join("leads.csv").to_str().unwrap(), "--campaign", c]),
-        Duration::from_secs(10),
-    );
+    import(d, c, &leads);
     let out = d.join("out");
-    run_ok(
-        dialer()
-            .args(["run", c, "--until-done", "--scripted-agents", "1", "--talk", "4s", "--wrap", "200ms"])
-            .args(["--out", out.to_str().unwrap()]),
-        Duration::from_secs(180),
-    );
+    run_scripted(c, 1, "4s", &out, Duration::from_secs(180));
     let cdrs = rows(&out.join("cdr.csv"));
     let dropped: Vec<_> = cdrs.iter().filter(|r| r["outcome"] == "abandoned").collect();
     assert!(!dropped.is_empty(), "ratio 4 with one agent drops some: {cdrs:?}");
@@ -399,15 +408,10 @@ fn the_drain_waits_for_the_minimum_ring_before_cancelling() {
             vec![reply_to(request, "200 OK", None, "")]
         }
     });
-    let today = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC);
-    let day = format!("{:?}", today.weekday()).to_lowercase()[..3].to_owned();
+    let day = today();
     let campaign = campaign(d, &addr.to_string(), &day, ("127.0.0.1:0", "127.0.0.1:0"));
     let c = campaign.to_str().unwrap();
-    std::fs::write(d.join("leads.csv"), "number\n+12025550778\n").unwrap();
-    run_ok(
-        dialer().args(["leads", "import", d.join("leads.csv").to_str().unwrap(), "--campaign", c]),
-        Duration::from_secs(10),
-    );
+    import(d, c, "number\n+12025550778\n");
     run_ok(
         dialer().args(["run", c, "--for", "1s", "--drain", "1s", "--scripted-agents", "1"]),
         Duration::from_secs(60),
@@ -431,8 +435,7 @@ fn answering_machines_get_the_message_after_their_greeting() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let (mut the_callee, addr) = callee(d, None);
-    let today = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC);
-    let day = format!("{:?}", today.weekday()).to_lowercase()[..3].to_owned();
+    let day = today();
     let campaign = campaign(d, &addr, &day, ("127.0.0.1:0", "127.0.0.1:0"));
     let text = std::fs::read_to_string(&campaign).unwrap();
     // The 1 s tone doubles as the machine message.
@@ -441,24 +444,10 @@ fn answering_machines_get_the_message_after_their_greeting() {
     let c = campaign.to_str().unwrap();
     let leads: String =
         std::iter::once("number\n".to_owned()).chain((0..30).map(|i| format!("+1202555{:04}\n", 800 + i))).collect();
-    std::fs::write(d.join("leads.csv"), leads).unwrap();
-    run_ok(
-        dialer().args(["leads", "import", d.join("leads.csv").to_str().unwrap(), "--campaign", c]),
-        Duration::from_secs(10),
-    );
+    import(d, c, &leads);
     let out = d.join("out");
-    run_ok(
-        dialer()
-            .args(["run", c, "--until-done", "--scripted-agents", "3", "--talk", "1s", "--wrap", "200ms"])
-            .args(["--out", out.to_str().unwrap()]),
-        Duration::from_secs(120),
-    );
-    // SAFETY: kill(2) on our own child's pid.
-    assert_eq!(unsafe { libc::kill(the_callee.0.id() as i32, libc::SIGTERM) }, 0);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while the_callee.0.try_wait().unwrap().is_none() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    run_scripted(c, 3, "1s", &out, Duration::from_secs(120));
+    stop(&mut the_callee);
     let calls = rows(&d.join("callee/calls.csv"));
     let machines: Vec<_> = calls.iter().filter(|r| r["kind"] == "machine" && !r["answered_ms"].is_empty()).collect();
     assert!(!machines.is_empty(), "the population has machines: {calls:?}");

@@ -163,20 +163,9 @@ pub struct Phase {
     pub patience: Option<Dist>,
 }
 
-/// The shares of the outcomes of a dial; each in [0, 1], summing to 1 (within 1e-9).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Mix {
-    /// Answered by a person.
-    pub human: f64,
-    /// Answered by a machine.
-    pub machine: f64,
-    /// Busy.
-    pub busy: f64,
-    /// Rings until `ring_timeout`.
-    pub no_answer: f64,
-    /// Not a working number.
-    pub invalid: f64,
-}
+/// The shares of the outcomes of a dial; each in [0, 1], summing to 1 (within 1e-9). One type
+/// with what `dialer fit` estimates from records.
+pub use reports::fit::Mix;
 
 /// Trunk and timer settings (`[dialing]`).
 #[derive(Clone, Debug, PartialEq)]
