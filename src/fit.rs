@@ -15,6 +15,7 @@ const PACING_MODES: [&str; 5] = ["preview", "progressive", "ratio", "vicidial", 
   dialer fit out/live/cdr.csv --agents out/live/agents.csv --out scenarios/fitted.toml
   dialer fit out/reference --out fitted.toml --pacing ratio --ratio 2 --name my-centre
   dialer fit out/reference --out fitted.toml --json > fit.json
+  dialer fit Master.csv --from asterisk --tz Europe/London --out pbx.toml
 
 Estimates from the records: the outcome mix (per hour when the hours differ: chi-square test at
 1%), the ring, busy, talk, wrap-up and machine-handling distributions (the family of least AIC
@@ -38,7 +39,7 @@ pub struct Args {
     /// pacing.mode to write (records do not show which pacer made them)
     #[arg(long, default_value = "predictive", value_parser = PACING_MODES)]
     pacing: String,
-    /// pacing.ratio to write (with --pacing ratio)
+    /// pacing.ratio to write (with --pacing ratio; default 1.0)
     #[arg(long)]
     ratio: Option<f64>,
     /// The seed to write
@@ -53,6 +54,11 @@ impl Args {
     pub fn exec(self) -> anyhow::Result<()> {
         if self.ratio.is_some() && self.pacing != "ratio" {
             anyhow::bail!("--ratio is for --pacing ratio (fix: add --pacing ratio or drop --ratio)");
+        }
+        if let Some(r) = self.ratio
+            && !(r.is_finite() && r > 0.0)
+        {
+            anyhow::bail!("--ratio {r}: the dial ratio must be a number above 0 (e.g. --ratio 2)");
         }
         let input = self.source.load(&self.input)?;
         let name = self.name.clone().unwrap_or_else(|| {

@@ -233,6 +233,7 @@ fn compare(real: &Value, runs: &[Value], heading: &str) -> Comparison {
         let values: Vec<f64> = runs.iter().map(metric.read).collect();
         let mean = values.iter().sum::<f64>() / r;
         let sd = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (r - 1.0)).sqrt();
+        assert!(sd > 0.0, "{}: the replications do not vary: no yardstick", metric.name);
         let live = (metric.read)(real);
         let spread = sd * (1.0 + 1.0 / r).sqrt();
         let z = (live - mean) / spread;

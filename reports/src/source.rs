@@ -153,6 +153,12 @@ pub enum SourceError {
         /// The first problem.
         first: RowProblem,
     },
+    /// The file holds no call at all (empty, or a header only): nothing to measure.
+    #[error("{}: no call records in it (an empty file, or a header only): nothing to measure", path.display())]
+    Empty {
+        /// The file.
+        path: PathBuf,
+    },
 }
 
 /// Reads a run's records. `path` is a run directory (its `cdr.csv`, and its `agents.csv` if there
@@ -177,10 +183,13 @@ pub fn load(path: &Path, agents: Option<&Path>, format: &Format) -> Result<Recor
         Format::Asterisk { tz } => import::asterisk::read(&cdr_path, tz)?,
         Format::Generic { mapping, tz } => import::generic::read(&cdr_path, mapping, tz.as_ref())?,
     };
-    if read.cdrs.is_empty()
-        && let Some(first) = read.problems.first()
-    {
-        return Err(SourceError::NothingRead { path: cdr_path, count: read.problems.len(), first: first.clone() });
+    if read.cdrs.is_empty() {
+        return Err(match read.problems.first() {
+            Some(first) => {
+                SourceError::NothingRead { path: cdr_path, count: read.problems.len(), first: first.clone() }
+            }
+            None => SourceError::Empty { path: cdr_path },
+        });
     }
     let mut agents_read = Vec::new();
     if let Some(agent_path) = &agent_path {

@@ -403,6 +403,8 @@ impl<A: AgentSide> Driver<A> {
             if let Some(deadline) = self.drain_deadline
                 && now >= deadline
             {
+                // Calls still queued for a line go no further: nothing is placed after the drain.
+                self.fail_pending();
                 // Not before every ringing call has rung its minimum: the drain waits for those.
                 match self.ring_floor().filter(|&floor| floor > now) {
                     Some(floor) => self.drain_deadline = Some(floor),
@@ -440,13 +442,14 @@ impl<A: AgentSide> Driver<A> {
     async fn hang_up_leftovers(&mut self) {
         let ids: Vec<CallId> = self.calls.keys().copied().collect();
         for id in ids {
+            if let Some(c) = self.calls.get_mut(&id) {
+                // The core is done with the run: what happens now is not its input (an answer is
+                // hung up at once, a BYE crossing ours writes no record: the journal closes it).
+                c.ended_in_core = true;
+            }
             match self.calls.get(&id).map(|c| c.state) {
                 Some(SipState::Answered) => self.bye(id),
                 Some(SipState::Inviting) => {
-                    if let Some(c) = self.calls.get_mut(&id) {
-                        // The core is done with the run: an answer now is hung up at once.
-                        c.ended_in_core = true;
-                    }
                     if let Some(key) = self.calls.get(&id).and_then(|c| c.invite_key) {
                         let now = self.ep.now();
                         let _ = self.ep.layer().cancel(key, now);

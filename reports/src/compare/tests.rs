@@ -100,6 +100,17 @@ fn a_real_change_is_beyond_noise_and_the_tolerance_rule_needs_both() {
     let small = compare(&Run { label: "a", cdrs: &sa, agents: &[] }, &Run { label: "b", cdrs: &sb, agents: &[] });
     let v = verdicts(&small, &[tol("outbound.abandon_rate=0.01")]);
     assert!(v[0].beyond_tolerance && !v[0].beyond_noise && !v[0].failed, "{v:?}");
+
+    // A test with too little data for a p-value is not beyond noise; a metric without a test is
+    // judged on its tolerance alone.
+    let mut thin = small.clone();
+    let row = thin.rows.iter_mut().find(|r| r.metric == "outbound.abandon_rate").expect("row");
+    row.p_value = None;
+    let v = verdicts(&thin, &[tol("outbound.abandon_rate=0.01")]);
+    assert!(v[0].beyond_tolerance && !v[0].beyond_noise && !v[0].failed, "{v:?}");
+    let v = verdicts(&small, &[tol("outbound.dials=0")]);
+    assert_eq!(small.row("outbound.dials").map(|r| r.test), Some(Test::None));
+    assert!(v[0].beyond_noise && !v[0].beyond_tolerance && !v[0].failed, "no test: the tolerance decides: {v:?}");
 }
 
 #[test]

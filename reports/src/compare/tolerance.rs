@@ -5,7 +5,7 @@
 //! a peak) fails on the tolerance alone. A large difference that the data cannot tell from
 //! noise passes: too little data to blame the run.
 
-use super::{ALPHA, Comparison, Row};
+use super::{ALPHA, Comparison, Row, Test};
 use serde::Serialize;
 
 /// How far one metric may move.
@@ -89,7 +89,8 @@ pub fn verdicts(comparison: &Comparison, tolerances: &[Tolerance]) -> Vec<Verdic
         let allowed = t.allowed(row);
         let difference = row.diff.abs();
         let beyond_tolerance = difference > allowed;
-        let beyond_noise = row.p_value.is_none_or(|p| p < ALPHA);
+        // No test: the tolerance alone; a test without a p-value (too little data): not beyond.
+        let beyond_noise = row.test == Test::None || row.p_value.is_some_and(|p| p < ALPHA);
         let verdict = Verdict {
             metric: t.metric.clone(),
             allowed,

@@ -360,6 +360,14 @@ pub fn fit(
     })
 }
 
+/// How many different values `xs` holds.
+fn sorted_distinct(xs: &[f64]) -> usize {
+    let mut v = xs.to_vec();
+    v.sort_by(f64::total_cmp);
+    v.dedup();
+    v.len()
+}
+
 /// Patience from the waits of outbound live answers: a person who hung up waiting gives an
 /// event; a wait ended by an agent or by the dialer's drop gives a censored value. `offset_ms`
 /// (the AMD decision time) is taken off each wait: the patience clock starts at the verdict.
@@ -385,7 +393,12 @@ fn patience(outbound: &[&Cdr], offset_ms: f64) -> Option<Patience> {
     let n = events.len() as f64;
     let exp_mean_ms = raw_exposure.max(events.iter().sum::<f64>()).max(1.0) / n;
     let sample = Sample { exact: events.clone(), censored: censored.clone(), truncated_at: None };
-    let families = fit_families(&sample, &[Family::Exp, Family::Lognormal, Family::Gamma, Family::Weibull])?;
+    // Fewer than two distinct events leave the two-parameter families without a maximum (σ → 0,
+    // a Weibull shape without bound): only the exponential, whose estimate is closed-form.
+    let distinct = sorted_distinct(&events);
+    let candidates: &[Family] =
+        if distinct < 2 { &[Family::Exp] } else { &[Family::Exp, Family::Lognormal, Family::Gamma, Family::Weibull] };
+    let families = fit_families(&sample, candidates)?;
     let curve = kaplan_meier(&events, &censored);
     let best = Dist::from_params(families.best().family, &families.best().params);
     let mut sorted = events.clone();

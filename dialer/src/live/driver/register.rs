@@ -53,19 +53,25 @@ impl Registration {
     }
 }
 
-/// How long the registrar bound us for: our Contact's `expires` parameter in the 200, else its
-/// Expires header, else what we asked (§10.2.4). `contact` is our Contact URI as sent.
+/// How long the registrar bound us for: our Contact's `expires` parameter in the 200 (the same
+/// user, host and port as `contact`, our Contact URI as sent, however the registrar spells the
+/// rest), else the shortest `expires` among its Contacts, else its Expires header, else what we
+/// asked (§10.2.4).
 pub fn granted_expires(response: &Response, contact: &str) -> u64 {
-    let ours = |uri: &str| uri.trim_start_matches('<').trim_end_matches('>') == contact;
+    let key = |uri: &rsip::Uri| (uri.auth.as_ref().map(|a| a.user.clone()), uri.host_with_port.to_string());
+    let ours = crate::sip::message::parse_uri(contact).ok().map(|p| key(&p.uri));
+    let mut shortest: Option<u64> = None;
     if let Ok(contacts) = response.contacts() {
         for c in contacts {
-            let expires = c.param("expires").flatten().and_then(|v| v.trim().parse().ok());
-            if let Some(e) = expires
-                && ours(&c.uri.to_string())
-            {
+            let Some(e) = c.param("expires").flatten().and_then(|v| v.trim().parse::<u64>().ok()) else { continue };
+            if ours.as_ref() == Some(&key(&c.uri)) {
                 return e;
             }
+            shortest = Some(shortest.map_or(e, |s| s.min(e)));
         }
+    }
+    if let Some(e) = shortest {
+        return e;
     }
     response
         .headers
@@ -165,6 +171,11 @@ impl<A: AgentSide> Driver<A> {
         match code {
             200..=299 => {
                 let expires = granted_expires(&response, &self.register_contact(i));
+                if expires == 0 {
+                    // Bound for no time at all: as good as refused.
+                    eprintln!("dialer: trunk {uri}: REGISTER granted 0 s");
+                    return self.register_failed(i, "granted 0 s");
+                }
                 let Some(reg) = &mut self.trunks[i].registration else { return };
                 let first = !reg.registered;
                 reg.registered = true;
@@ -234,8 +245,13 @@ mod tests {
             "Contact: <sip:other@10.0.0.1>;expires=60, <sip:dialer@127.0.0.1:5070>;expires=120\r\nExpires: 900\r\n",
         );
         assert_eq!(granted_expires(&both, ours), 120, "our binding's own expires");
-        let header = response("Contact: <sip:other@10.0.0.1>;expires=60\r\nExpires: 900\r\n");
-        assert_eq!(granted_expires(&header, ours), 900, "the Expires header when our Contact has none");
+        let spelled = response("Contact: <sip:dialer@127.0.0.1:5070;transport=TCP;ob>;expires=600\r\n");
+        assert_eq!(granted_expires(&spelled, "sip:dialer@127.0.0.1:5070;transport=tcp"), 600, "our binding, respelled");
+        let others =
+            response("Contact: <sip:other@10.0.0.1>;expires=60, <sip:x@10.0.0.2>;expires=30\r\nExpires: 900\r\n");
+        assert_eq!(granted_expires(&others, ours), 30, "the shortest binding when ours is not listed");
+        let header = response("Contact: <sip:other@10.0.0.1>\r\nExpires: 900\r\n");
+        assert_eq!(granted_expires(&header, ours), 900, "the Expires header when no Contact has its own");
         assert_eq!(granted_expires(&response(""), ours), ASK_EXPIRES_S, "what we asked, when the 200 says nothing");
         assert_eq!(refresh_after(3600), Duration::from_secs(1800));
         assert_eq!(refresh_after(0), MIN_REFRESH, "never a busy loop");

@@ -86,6 +86,15 @@ impl<A: AgentSide> Driver<A> {
         }
     }
 
+    /// Fails every call still waiting for a line or its calls-per-second slot (the drain is over:
+    /// nothing more goes out). Each was journaled at its dial and ends `failed` (503), as when no
+    /// trunk can take a call.
+    pub(super) fn fail_pending(&mut self) {
+        while let Some(id) = self.pending.pop_front() {
+            self.fail(id, Rejection::Failed(503));
+        }
+    }
+
     /// Ends a call that could not go out (or whose trunks all failed) in the core and in SIP.
     fn fail(&mut self, id: CallId, reason: Rejection) {
         if let Some(c) = self.calls.get_mut(&id)
