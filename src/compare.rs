@@ -73,9 +73,7 @@ impl Args {
         if let Some(dir) = &self.out {
             std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
             let path = dir.join("compare.json");
-            let partial = dir.join("compare.json.partial");
-            std::fs::write(&partial, serde_json::to_string_pretty(&json)? + "\n")
-                .and_then(|()| std::fs::rename(&partial, &path))
+            reports::plot::write_atomically(&path, (serde_json::to_string_pretty(&json)? + "\n").as_bytes())
                 .with_context(|| format!("cannot write {}", path.display()))?;
             compare::write_overlay_plots(dir, &runs)?;
         }

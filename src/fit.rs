@@ -91,15 +91,10 @@ impl Args {
     }
 }
 
-/// Writes `text` to `path` under a temporary name first, so a failure leaves no half file.
+/// Writes `text` to `path` whole or not at all.
 fn write_atomically(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
-    let mut partial = path.as_os_str().to_owned();
-    partial.push(".partial");
-    let partial = PathBuf::from(partial);
-    std::fs::write(&partial, text).and_then(|()| std::fs::rename(&partial, path)).map_err(|e| {
-        let _ = std::fs::remove_file(&partial);
-        anyhow::anyhow!("{}: {e} (fix: check that the directory exists and is writable)", path.display())
-    })
+    reports::plot::write_atomically(path, text.as_bytes())
+        .map_err(|e| anyhow::anyhow!("{}: {e} (fix: check that the directory exists and is writable)", path.display()))
 }
 
 /// The mix, then one table of every family tried for each distribution.

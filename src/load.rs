@@ -222,11 +222,8 @@ impl Args {
 }
 
 fn write_json(path: &std::path::Path, report: &LoadReport) -> anyhow::Result<()> {
-    let partial = path.with_extension("json.partial");
     let text = serde_json::to_string_pretty(report)? + "\n";
-    std::fs::write(&partial, text)
-        .and_then(|()| std::fs::rename(&partial, path))
-        .with_context(|| format!("cannot write {}", path.display()))
+    reports::plot::write_atomically(path, text.as_bytes()).with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// The live line: one a second, overwritten in place on a terminal.

@@ -121,15 +121,20 @@ pub fn write(dir: &Path, stem: &str, rendered: &Rendered) -> Result<[PathBuf; 2]
     Ok([svg, png])
 }
 
-/// Writes `bytes` to `path` under a temporary name first, renamed into place when complete.
+/// [`write_atomically`], its error naming the file.
 pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<(), PlotError> {
+    write_atomically(path, bytes).map_err(|source| PlotError::Io { path: path.to_owned(), source })
+}
+
+/// Writes `bytes` to `path` under a temporary name (`PATH.partial`) first, renamed into place
+/// when complete: a failure leaves no half file (and removes the partial one). Every file the
+/// commands write whole goes through here.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut partial = path.as_os_str().to_owned();
     partial.push(".partial");
     let partial = PathBuf::from(partial);
-    let done = std::fs::write(&partial, bytes).and_then(|()| std::fs::rename(&partial, path));
-    done.map_err(|source| {
+    std::fs::write(&partial, bytes).and_then(|()| std::fs::rename(&partial, path)).inspect_err(|_| {
         let _ = std::fs::remove_file(&partial);
-        PlotError::Io { path: path.to_owned(), source }
     })
 }
 
