@@ -881,14 +881,7 @@ pub fn kind_name(kind: CalleeKind) -> &'static str {
 /// every Contact bound for what it asked (the Expires header, else an hour), at most an hour
 /// (§10.3). Nothing is stored: calls reach the callee by its address, not through bindings.
 fn registered(request: &Request) -> Response {
-    let asked = request
-        .headers
-        .iter()
-        .map(dialer::sip::message::name_value)
-        .find(|(name, _)| name.eq_ignore_ascii_case("Expires"))
-        .and_then(|(_, v)| v.trim().parse::<u64>().ok())
-        .unwrap_or(3600)
-        .min(3600);
+    let asked = request.expires().unwrap_or(3600).min(3600);
     let mut response = response_to(request, 200, None, None);
     if let Ok(contacts) = request.contacts() {
         for c in contacts {

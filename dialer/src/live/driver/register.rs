@@ -8,7 +8,7 @@
 use super::Driver;
 use crate::live::agents::AgentSide;
 use crate::sip::dialog::RequestSpec;
-use crate::sip::message::{MessageExt, name_value};
+use crate::sip::message::MessageExt;
 use crate::sip::transaction::TransactionKey;
 use rsip::headers::UntypedHeader;
 use rsip::{Request, Response};
@@ -70,16 +70,7 @@ pub fn granted_expires(response: &Response, contact: &str) -> u64 {
             shortest = Some(shortest.map_or(e, |s| s.min(e)));
         }
     }
-    if let Some(e) = shortest {
-        return e;
-    }
-    response
-        .headers
-        .iter()
-        .map(name_value)
-        .find(|(name, _)| name.eq_ignore_ascii_case("Expires"))
-        .and_then(|(_, v)| v.trim().parse().ok())
-        .unwrap_or(ASK_EXPIRES_S)
+    shortest.or_else(|| response.expires()).unwrap_or(ASK_EXPIRES_S)
 }
 
 /// When to refresh a binding granted for `expires_s` seconds: halfway through it.

@@ -127,6 +127,8 @@ pub trait MessageExt {
     fn routes(&self) -> Result<Vec<NameAddr>, AccessError>;
     /// The Content-Type value, if any.
     fn content_type(&self) -> Option<&str>;
+    /// The Expires header's seconds, if present and a number (REGISTER, §10.2.1.1).
+    fn expires(&self) -> Option<u64>;
 }
 
 impl<T: HasHeaders> MessageExt for T {
@@ -213,6 +215,10 @@ impl<T: HasHeaders> MessageExt for T {
 
     fn content_type(&self) -> Option<&str> {
         first(self, "Content-Type", |h| matches!(h, Header::ContentType(_))).ok()
+    }
+
+    fn expires(&self) -> Option<u64> {
+        first(self, "Expires", |h| matches!(h, Header::Expires(_))).ok()?.trim().parse().ok()
     }
 }
 
