@@ -30,7 +30,7 @@
 mod live;
 
 use dialer::media::{Amd, Greeting, GreetingKind};
-use live::{callee_with, dialer, free_port, run_ok, write_wav};
+use live::{callee_with, campaign, dialer, free_port, run_ok};
 use reports::AmdVerdict;
 use serde_json::Value;
 use std::fmt::Write as _;
@@ -133,41 +133,22 @@ fn a_live_run_agrees_with_the_simulation_of_its_world() {
     // The live run: the same world over SIP, for the scenario's duration.
     let (desk_sip, desk_api) = (format!("127.0.0.1:{}", free_port()), format!("127.0.0.1:{}", free_port()));
     let (_callee, trunk) = callee_with(d, &world, Some((&desk_sip, &desk_api)), &[]);
-    let campaign = d.join("campaign.toml");
-    std::fs::write(
-        &campaign,
-        format!(
-            r#"[campaign]
-name = "sim-vs-real"
-store = "live.sqlite"
-country_code = 1
-timezone = "UTC"
-ring_timeout = "{ring_timeout}"
-drop_after = "{drop_after}"
-abandon_message = "abandon.wav"
-[pacing]
-mode = "ratio"
-ratio = {ratio}
-[[trunks]]
-uri = "sip:{trunk}"
-caller_id = "+12025550100"
-max_lines = 500
-max_cps = 500
-[agents]
-api = "{desk_api}"
-sip = "{desk_sip}"
-[windows]
-start = "00:00"
-end = "24:00"
-[retry]
-max_attempts = 1
-"#,
-            ring_timeout = scenario["dialing"]["ring_timeout"].as_str().unwrap(),
-            drop_after = scenario["dialing"]["drop_after"].as_str().unwrap(),
-        ),
-    )
-    .unwrap();
-    write_wav(&d.join("abandon.wav"));
+    let today = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC);
+    let day = format!("{:?}", today.weekday()).to_lowercase()[..3].to_owned();
+    let campaign = campaign(d, &trunk, &day, (&desk_sip, &desk_api));
+    // The world's pacing; lines and calls per second never the limit; one attempt per number,
+    // fresh numbers for every call as the simulator's leads are.
+    let text = std::fs::read_to_string(&campaign).unwrap();
+    for key in ["ring_timeout", "drop_after"] {
+        let value = scenario["dialing"][key].as_str().unwrap();
+        assert!(text.contains(&format!("{key} = \"{value}\"")), "the campaign's {key} is the world's {value}");
+    }
+    let text = text
+        .replace("mode = \"progressive\"", &format!("mode = \"ratio\"\nratio = {ratio}"))
+        .replace("max_lines = 10", "max_lines = 500")
+        .replace("max_cps = 20", "max_cps = 500")
+        .replace("max_attempts = 2", "max_attempts = 1");
+    std::fs::write(&campaign, text).unwrap();
     // Fresh numbers for every call, as the simulator's leads are: far more than two minutes use.
     let leads: String =
         std::iter::once("number\n".to_owned()).chain((0..5000).map(|i| format!("+1202556{i:04}\n"))).collect();
