@@ -507,9 +507,9 @@ impl<'c, W: Write> Uas<'c, W> {
         let Some(call) = self.calls.get_mut(&idx) else { return };
         let offered = SessionDescription::parse_bytes(&request.body).ok();
         let (code, body, negotiated) = match offered.as_ref().map(|o| answer(o, &local)) {
-            Some(Ok(a)) if a.audio.is_some() => (200, a.sdp.to_string().into_bytes(), a.audio),
+            Some(Ok(a)) if a.audio.is_some() => (200, a.sdp.to_bytes(), a.audio),
             // No offer in the re-INVITE: ours goes in the 200, the answer in the ACK.
-            None if request.body.is_empty() => (200, offer(&local).to_string().into_bytes(), None),
+            None if request.body.is_empty() => (200, offer(&local).to_bytes(), None),
             _ => (488, Vec::new(), None),
         };
         if let Some(n) = negotiated
@@ -670,16 +670,16 @@ impl<'c, W: Write> Uas<'c, W> {
             Some(SessionDescription::parse_bytes(&invite.body))
         };
         let (body, negotiated) = match (cached, offered) {
-            (Some(a), _) => (a.sdp.to_string().into_bytes(), a.audio),
+            (Some(a), _) => (a.sdp.to_bytes(), a.audio),
             (None, None) => {
                 let ours = offer(&local);
-                let body = ours.to_string().into_bytes();
+                let body = ours.to_bytes();
                 call.late_offer = Some(ours);
                 (body, None)
             }
             (None, Some(Ok(o))) => match answer(&o, &local) {
                 Ok(a) if a.audio.is_some() => {
-                    let body = a.sdp.to_string().into_bytes();
+                    let body = a.sdp.to_bytes();
                     let audio = a.audio;
                     self.last_answer = Some((invite.body.clone(), a));
                     (body, audio)

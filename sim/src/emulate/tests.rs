@@ -53,7 +53,7 @@ async fn call(callee: SocketAddr, voice: bool, hold: Duration) -> Seen {
         .call_id("emulate-test-1")
         .cseq(1)
         .contact(&format!("sip:caller@{local}"))
-        .body("application/sdp", ours.to_string().into_bytes())
+        .body("application/sdp", ours.to_bytes())
         .build()
         .unwrap();
     let peer = Peer::udp(callee);

@@ -240,6 +240,8 @@ struct Uac<'c> {
     local: CompactString,
     peer: Peer,
     contact: String,
+    /// Our From address, `sip:dialkit@host:port`.
+    from: String,
     calls: HashMap<u32, Call>,
     by_key: HashMap<TransactionKey, u32>,
     by_call_id: HashMap<CompactString, u32>,
@@ -265,6 +267,7 @@ impl<'c> Uac<'c> {
             } else {
                 format!("sip:dialkit@{local}")
             },
+            from: format!("sip:dialkit@{local}"),
             calls: HashMap::new(),
             by_key: HashMap::new(),
             by_call_id: HashMap::new(),
@@ -351,7 +354,7 @@ impl<'c> Uac<'c> {
         let uri = self.request_uri(call.number);
         let mut spec = RequestSpec::invite(&uri)
             .via_over(self.peer.transport, &self.local, &branch)
-            .from(&format!("sip:dialkit@{}", self.local), &call.from_tag)
+            .from(&self.from, &call.from_tag)
             .call_id(&call.call_id)
             .cseq(call.cseq)
             .contact(&self.contact)
@@ -642,7 +645,7 @@ fn sdp_offer(local: SocketAddr, media: bool) -> Vec<u8> {
     if !media {
         ours.direction = Direction::Inactive;
     }
-    offer(&ours).to_string().into_bytes()
+    offer(&ours).to_bytes()
 }
 
 #[cfg(test)]

@@ -244,7 +244,7 @@ impl Phones {
             let Some((sdp, n)) = negotiated else {
                 return self.reply(ep, key, &request, 488);
             };
-            (sdp.to_string().into_bytes(), leg_media(&n), None)
+            (sdp.to_bytes(), leg_media(&n), None)
         };
         let (media_tx, media_rx) = mpsc::unbounded_channel();
         let now = jiff::Timestamp::now();
@@ -322,7 +322,7 @@ impl Phones {
                     if let Some(n) = a.audio {
                         let _ = leg.media.send(LegCmd::Media(leg_media(&n)));
                     }
-                    (200, a.sdp.to_string().into_bytes())
+                    (200, a.sdp.to_bytes())
                 }
                 _ => (488, Vec::new()),
             }

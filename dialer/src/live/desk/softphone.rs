@@ -142,7 +142,7 @@ async fn run(
         .from(&format!("sip:{name}@{local}"), &tag)
         .call_id(&call_id)
         .contact(&format!("sip:{name}@{local}"))
-        .body("application/sdp", ours.to_string().into_bytes())
+        .body("application/sdp", ours.to_bytes())
         .build();
     let Ok(invite) = invite else {
         return PhoneEnd::Refused(400);

@@ -122,7 +122,7 @@ impl<A: AgentSide> Driver<A> {
             call.socket = Some(socket);
             call.offer = Some(offer(&LocalMedia::new(local_ip, port, id.0)));
         }
-        let sdp = call.offer.as_ref().map(|o| o.to_string().into_bytes()).unwrap_or_default();
+        let sdp = call.offer.as_ref().map(|o| o.to_bytes()).unwrap_or_default();
         let branch = self.ep.layer().new_branch();
         let uri = trunk.request_uri(&call.number);
         let caller = &trunk.config.caller_id;

@@ -151,7 +151,7 @@ impl<'a> ViaSpec<'a> {
     }
 
     fn header(&self) -> Header {
-        Via::new(format!("SIP/2.0/{} {};branch={}", self.transport, self.sent_by, self.branch)).into()
+        Via::new(build::via_value(self.transport, self.sent_by, self.branch)).into()
     }
 }
 
@@ -431,15 +431,15 @@ impl Dialog {
                 headers.push(Route::new(r.to_string()).into());
             }
         }
-        headers.push(From::new(format!("{};tag={}", self.local_uri, self.id.local_tag)).into());
+        headers.push(From::new(build::cat(&[&self.local_uri, ";tag=", &self.id.local_tag])).into());
         let to = if self.id.remote_tag.is_empty() {
             self.remote_uri.to_string()
         } else {
-            format!("{};tag={}", self.remote_uri, self.id.remote_tag)
+            build::cat(&[&self.remote_uri, ";tag=", &self.id.remote_tag])
         };
         headers.push(To::new(to).into());
         headers.push(CallId::new(self.id.call_id.as_str()).into());
-        headers.push(CSeq::new(format!("{seq} {method}")).into());
+        headers.push(CSeq::new(build::cseq_value(seq, &method)).into());
         headers.push(ContentLength::from(0u32).into());
         Request { method, uri, version: Version::V2, headers, body: Vec::new() }
     }
@@ -478,7 +478,7 @@ fn address_of(headers: &Headers, name: &'static str) -> Result<Box<str>, Message
             s
         },
     );
-    Ok(format!("{}{}", addr.trim(), kept).into())
+    Ok(build::cat(&[addr.trim(), &kept]).into())
 }
 
 /// The first Contact's URI, if there is a Contact.

@@ -6,8 +6,6 @@
 //! load generator writes tens of thousands of messages a second, so [`serialize`] appends
 //! straight into a reusable buffer and always writes a Content-Length that matches the body.
 
-use std::fmt::Write as _;
-
 use rsip::headers::UntypedHeader;
 use rsip::headers::untyped as h;
 use rsip::{Header, Headers, Request, Response, SipMessage, StatusCode, Version};
@@ -16,7 +14,7 @@ use super::headers::name_value;
 use super::lex::trim_wsp;
 use super::name_addr::parse_name_addr;
 use super::parse::method_token;
-use super::uri::UriDisplay;
+use super::uri::write_uri;
 
 /// Appends the wire form of `msg` to `out`: start line, headers in order (any Content-Length
 /// among them is replaced by one computed from the body, written last), blank line, body bytes.
@@ -40,7 +38,7 @@ pub fn serialize_request(req: &Request, out: &mut Vec<u8>) {
     out.push(b' ');
     let mut uri = String::with_capacity(64);
     // Writing into a String cannot fail.
-    let _ = write!(uri, "{}", UriDisplay(&req.uri));
+    let _ = write_uri(&mut uri, &req.uri);
     out.extend_from_slice(uri.as_bytes());
     out.extend_from_slice(b" SIP/2.0\r\n");
     write_headers_and_body(&req.headers, &req.body, out);

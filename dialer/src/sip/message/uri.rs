@@ -289,49 +289,67 @@ pub struct UriDisplay<'a>(pub &'a Uri);
 
 impl fmt::Display for UriDisplay<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let uri = self.0;
-        match &uri.scheme {
-            Some(Scheme::Other(s)) if s.eq_ignore_ascii_case("tel") => {
-                write!(f, "{s}:")?;
-                if let Some(auth) = &uri.auth {
-                    f.write_str(&auth.user)?;
-                }
-            }
-            Some(Scheme::Other(s)) => {
-                write!(f, "{s}:")?;
-                write_host(f, &uri.host_with_port.host)?;
-            }
-            scheme => {
-                match scheme {
-                    Some(Scheme::Sips) => f.write_str("sips:")?,
-                    Some(_) => f.write_str("sip:")?,
-                    None => {}
-                }
-                if let Some(auth) = &uri.auth {
-                    f.write_str(&auth.user)?;
-                    if let Some(pw) = &auth.password {
-                        write!(f, ":{pw}")?;
-                    }
-                    f.write_str("@")?;
-                }
-                write_host(f, &uri.host_with_port.host)?;
-                if let Some(port) = &uri.host_with_port.port {
-                    write!(f, ":{port}")?;
-                }
-            }
-        }
-        for param in &uri.params {
-            write!(f, "{param}")?;
-        }
-        Ok(())
+        write_uri(f, self.0)
     }
+}
+
+/// [`UriDisplay`]'s writer, generic so that writing into a `String` (every request the load
+/// generator sends) is monomorphised rather than a chain of `dyn Write` calls and `write!`s.
+pub(crate) fn write_uri(f: &mut impl fmt::Write, uri: &Uri) -> fmt::Result {
+    match &uri.scheme {
+        Some(Scheme::Other(s)) if s.eq_ignore_ascii_case("tel") => {
+            f.write_str(s)?;
+            f.write_char(':')?;
+            if let Some(auth) = &uri.auth {
+                f.write_str(&auth.user)?;
+            }
+        }
+        Some(Scheme::Other(s)) => {
+            f.write_str(s)?;
+            f.write_char(':')?;
+            write_host(f, &uri.host_with_port.host)?;
+        }
+        scheme => {
+            match scheme {
+                Some(Scheme::Sips) => f.write_str("sips:")?,
+                Some(_) => f.write_str("sip:")?,
+                None => {}
+            }
+            if let Some(auth) = &uri.auth {
+                f.write_str(&auth.user)?;
+                if let Some(pw) = &auth.password {
+                    f.write_char(':')?;
+                    f.write_str(pw)?;
+                }
+                f.write_char('@')?;
+            }
+            write_host(f, &uri.host_with_port.host)?;
+            if let Some(port) = &uri.host_with_port.port {
+                f.write_char(':')?;
+                f.write_str(itoa::Buffer::new().format(*port.value()))?;
+            }
+        }
+    }
+    for param in &uri.params {
+        write!(f, "{param}")?;
+    }
+    Ok(())
 }
 
 /// Writes a host, putting an IPv6 address in brackets (rsip's `Display` does not).
 pub(crate) fn write_host(f: &mut impl fmt::Write, host: &Host) -> fmt::Result {
     match host {
         Host::IpAddr(IpAddr::V6(ip)) => write!(f, "[{ip}]"),
-        Host::IpAddr(IpAddr::V4(ip)) => write!(f, "{ip}"),
+        Host::IpAddr(IpAddr::V4(ip)) => {
+            let mut num = itoa::Buffer::new();
+            for (i, octet) in ip.octets().into_iter().enumerate() {
+                if i > 0 {
+                    f.write_char('.')?;
+                }
+                f.write_str(num.format(octet))?;
+            }
+            Ok(())
+        }
         Host::Domain(d) => write!(f, "{d}"),
     }
 }
