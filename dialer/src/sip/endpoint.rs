@@ -26,13 +26,16 @@
 //! endpoint was bound.
 
 use super::message::{self, ParseError};
+use super::mmsg::{RecvBatch, send_batch};
 use super::transaction::{Config, Event, Input, Output, Peer, TransactionLayer, Transmit};
 use super::transport::{MAX_DATAGRAM, bind_udp};
 use crate::core::Time;
 use std::collections::VecDeque;
 use std::io::{self, Write};
 use std::net::SocketAddr;
+use std::os::fd::AsRawFd;
 use std::time::Instant;
+use tokio::io::Interest;
 
 /// What the endpoint has seen and done since it was bound.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -59,11 +62,13 @@ pub struct UdpEndpoint {
     local: SocketAddr,
     layer: TransactionLayer,
     start: Instant,
-    buf: Vec<u8>,
+    /// Datagrams read by one `recvmmsg` (taken out while they are handled).
+    batch: Option<Box<RecvBatch>>,
     events: VecDeque<Event>,
     counters: Counters,
     trace: Option<Box<dyn Write + Send>>,
-    /// Datagrams the kernel would not take yet (its buffer was full), oldest first.
+    /// Datagrams to send, oldest first: queued by [`flush`](Self::flush) and written in
+    /// batches; what stays is what the kernel would not take yet (its buffer was full).
     backlog: VecDeque<(SocketAddr, Vec<u8>)>,
     tag_seq: u64,
     tcp: Tcp,
@@ -104,7 +109,7 @@ impl UdpEndpoint {
             local,
             layer: TransactionLayer::new(config),
             start: Instant::now(),
-            buf: vec![0; MAX_DATAGRAM + 1],
+            batch: Some(Box::new(RecvBatch::new(MAX_DATAGRAM + 1))),
             events: VecDeque::new(),
             counters: Counters::default(),
             trace: None,
@@ -202,43 +207,54 @@ impl UdpEndpoint {
         }
     }
 
-    /// Reads every datagram waiting, parses each and hands it to the layer; a request that does
-    /// not parse is answered statelessly (400, 501 or 505) or dropped. Returns how many were read.
+    /// Reads every datagram waiting (in batches, see [`super::mmsg`]), parses each and hands it
+    /// to the layer; a request that does not parse is answered statelessly (400, 501 or 505) or
+    /// dropped. Returns how many were read.
     pub fn receive(&mut self) -> usize {
         let mut n = self.receive_tcp();
+        let Some(mut batch) = self.batch.take() else { return n };
+        let fd = self.socket.as_raw_fd();
         loop {
-            let (len, from) = match self.socket.try_recv_from(&mut self.buf) {
+            let got = match self.socket.try_io(Interest::READABLE, || batch.recv(fd)) {
                 Ok(got) => got,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                 // ICMP port unreachable from an earlier send surfaces here on Linux: not a
                 // datagram; the transaction's timers deal with the silence.
                 Err(_) => continue,
             };
-            n += 1;
-            if len > self.max_message {
-                self.counters.oversized += 1;
-                continue;
-            }
-            let now = self.now();
-            let bytes = &self.buf[..len];
-            if let Some(trace) = &mut self.trace {
-                let _ = write!(trace, "{} recv {from}\n{}\n", now.as_ms(), String::from_utf8_lossy(bytes));
-            }
-            match message::parse(bytes) {
-                Ok(msg) => {
-                    self.counters.received += 1;
-                    let peer = Peer::udp(from);
-                    if self.layer.handle(Input::Received { message: msg, peer }, now).is_err() {
-                        self.counters.refused += 1;
-                    }
-                }
-                Err(err) => {
-                    self.counters.malformed += 1;
-                    self.reject(from, &err, len);
-                }
+            n += got;
+            for i in 0..got {
+                let (bytes, from, truncated) = batch.get(i);
+                let Some(from) = from else { continue };
+                self.receive_datagram(bytes, from, truncated);
             }
         }
+        self.batch = Some(batch);
         n
+    }
+
+    fn receive_datagram(&mut self, bytes: &[u8], from: SocketAddr, truncated: bool) {
+        if truncated || bytes.len() > self.max_message {
+            self.counters.oversized += 1;
+            return;
+        }
+        let now = self.now();
+        if let Some(trace) = &mut self.trace {
+            let _ = write!(trace, "{} recv {from}\n{}\n", now.as_ms(), String::from_utf8_lossy(bytes));
+        }
+        match message::parse(bytes) {
+            Ok(msg) => {
+                self.counters.received += 1;
+                let peer = Peer::udp(from);
+                if self.layer.handle(Input::Received { message: msg, peer }, now).is_err() {
+                    self.counters.refused += 1;
+                }
+            }
+            Err(err) => {
+                self.counters.malformed += 1;
+                self.reject(from, &err, bytes);
+            }
+        }
     }
 
     /// Hands the messages the TCP connections framed to the layer.
@@ -276,10 +292,10 @@ impl UdpEndpoint {
         n
     }
 
-    fn reject(&mut self, from: SocketAddr, err: &ParseError, len: usize) {
+    fn reject(&mut self, from: SocketAddr, err: &ParseError, datagram: &[u8]) {
         self.tag_seq += 1;
         let tag = format!("r{}", self.tag_seq);
-        if let Some(resp) = message::reject(&self.buf[..len], err, &tag) {
+        if let Some(resp) = message::reject(datagram, err, &tag) {
             let mut bytes = Vec::with_capacity(512);
             message::serialize_response(&resp, &mut bytes);
             self.send(from, bytes);
@@ -324,17 +340,9 @@ impl UdpEndpoint {
         }
     }
 
-    /// Sends what the layer asked to send and queues its events for [`poll_event`](Self::poll_event).
+    /// Sends what the layer asked to send (UDP datagrams in batches) and queues its events for
+    /// [`poll_event`](Self::poll_event).
     pub fn flush(&mut self) {
-        while let Some((to, bytes)) = self.backlog.pop_front() {
-            match self.socket.try_send_to(&bytes, to) {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    self.backlog.push_front((to, bytes));
-                    break;
-                }
-                done => self.count_send(done),
-            }
-        }
         while let Some(output) = self.layer.poll_output() {
             match output {
                 Output::Transmit(Transmit { peer, bytes, retransmission, .. }) => {
@@ -344,34 +352,50 @@ impl UdpEndpoint {
                     if peer.reliable() {
                         self.send_tcp(peer.addr, bytes);
                     } else {
-                        self.send(peer.addr, bytes);
+                        self.queue(peer.addr, bytes);
                     }
                 }
                 Output::Event(event) => self.events.push_back(event),
             }
         }
+        self.send_queued();
     }
 
-    /// Sends one datagram now, or queues it behind earlier ones when the kernel's buffer is full.
+    /// Sends one datagram now (after those still queued), or queues it when the kernel's buffer
+    /// is full.
     pub fn send(&mut self, to: SocketAddr, bytes: Vec<u8>) {
+        self.queue(to, bytes);
+        self.send_queued();
+    }
+
+    fn queue(&mut self, to: SocketAddr, bytes: Vec<u8>) {
         if let Some(trace) = &mut self.trace {
             let now = self.start.elapsed().as_millis();
             let _ = write!(trace, "{now} send {to}\n{}\n", String::from_utf8_lossy(&bytes));
         }
-        if !self.backlog.is_empty() {
-            self.backlog.push_back((to, bytes));
-            return;
-        }
-        match self.socket.try_send_to(&bytes, to) {
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.backlog.push_back((to, bytes)),
-            done => self.count_send(done),
-        }
+        self.backlog.push_back((to, bytes));
     }
 
-    fn count_send(&mut self, done: io::Result<usize>) {
-        match done {
-            Ok(_) => self.counters.sent += 1,
-            Err(_) => self.counters.send_errors += 1,
+    /// Writes the queued datagrams in `sendmmsg` batches until the queue is empty or the kernel
+    /// takes no more (then [`wait`](Self::wait) also wakes when the socket is writable again).
+    fn send_queued(&mut self) {
+        let fd = self.socket.as_raw_fd();
+        while !self.backlog.is_empty() {
+            let backlog = &self.backlog;
+            let items = || backlog.iter().map(|(to, bytes)| (to, bytes.as_slice()));
+            match self.socket.try_io(Interest::WRITABLE, || send_batch(fd, items())) {
+                Ok(0) => break,
+                Ok(sent) => {
+                    self.counters.sent += sent as u64;
+                    self.backlog.drain(..sent);
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                // This datagram cannot go (no route, refused …): count it and go on with the rest.
+                Err(_) => {
+                    self.counters.send_errors += 1;
+                    self.backlog.pop_front();
+                }
+            }
         }
     }
 

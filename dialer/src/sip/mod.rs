@@ -9,11 +9,13 @@
 //!   virtual or wall-clock time like the dialer core;
 //! - [`dialog`]: RFC 3261 §12 dialogs (tags, route set, CSeq, remote target) and the requests
 //!   built in them;
-//! - [`transport`]: sockets (UDP with enlarged buffers) and datagram limits.
+//! - [`transport`]: sockets (UDP with enlarged buffers) and datagram limits; [`mmsg`]: datagrams
+//!   read and written in batches.
 
 pub mod auth;
 pub mod dialog;
 pub mod endpoint;
 pub mod message;
+pub mod mmsg;
 pub mod transaction;
 pub mod transport;
