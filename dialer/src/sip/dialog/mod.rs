@@ -467,7 +467,7 @@ fn address_of(headers: &Headers, name: &'static str) -> Result<Box<str>, Message
     // rest.
     let split = match value.rfind('>') {
         Some(i) => i + 1,
-        None => value.find(';').unwrap_or(value.len()),
+        None => crate::sip::message::lex::pos(value, b';').unwrap_or(value.len()),
     };
     let (addr, params) = value.split_at(split);
     let kept: String = params.split(';').filter(|p| !p.trim().is_empty() && !p.trim_start().starts_with("tag=")).fold(

@@ -38,14 +38,51 @@ pub(crate) fn is_wsp(b: u8) -> bool {
     b == b' ' || b == b'\t'
 }
 
-/// The index of the first `b` in `s` (a byte search: faster than `str::find` on short strings).
+/// The index of the first `b` in `s`: a byte search, faster than `str::find` (whose char
+/// searcher sets up a memchr for each call). Below 32 bytes (most URI parts and parameters) a
+/// plain loop beats memchr's own setup; longer strings go to memchr.
 pub(crate) fn pos(s: &str, b: u8) -> Option<usize> {
-    memchr::memchr(b, s.as_bytes())
+    let bytes = s.as_bytes();
+    if bytes.len() < 32 { bytes.iter().position(|&c| c == b) } else { memchr::memchr(b, bytes) }
 }
 
-/// `s` without leading and trailing spaces and tabs.
+/// `s` cut at the first `b` (an ASCII byte), like `str::split_once` with a char but by bytes.
+pub(crate) fn split_at_byte(s: &str, b: u8) -> Option<(&str, &str)> {
+    let i = pos(s, b)?;
+    Some((&s[..i], &s[i + 1..]))
+}
+
+/// The pieces of `s` between the `b`s (an ASCII byte), like `str::split` with a char but by
+/// bytes.
+pub(crate) fn split_byte(s: &str, b: u8) -> impl Iterator<Item = &str> {
+    let mut rest = Some(s);
+    std::iter::from_fn(move || {
+        let r = rest?;
+        match pos(r, b) {
+            Some(i) => {
+                rest = Some(&r[i + 1..]);
+                Some(&r[..i])
+            }
+            None => {
+                rest = None;
+                Some(r)
+            }
+        }
+    })
+}
+
+/// `s` without leading and trailing spaces and tabs (by bytes: both are ASCII, so the cuts fall
+/// on character boundaries).
 pub(crate) fn trim_wsp(s: &str) -> &str {
-    s.trim_matches(|c| c == ' ' || c == '\t')
+    let b = s.as_bytes();
+    let (mut i, mut j) = (0, b.len());
+    while i < j && is_wsp(b[i]) {
+        i += 1;
+    }
+    while j > i && is_wsp(b[j - 1]) {
+        j -= 1;
+    }
+    &s[i..j]
 }
 
 /// Splits a header value at the commas that separate its elements, ignoring commas inside

@@ -11,7 +11,7 @@ use rsip::{Header, Headers, Method, Request, Response, SipMessage, StatusCode, V
 
 use super::access::{parse_cseq, parse_max_forwards};
 use super::headers::{header_from_wire, name_value};
-use super::lex::{is_token, is_wsp, trim_wsp};
+use super::lex::{is_token, is_wsp, split_at_byte, split_byte, trim_wsp};
 use super::name_addr::{NameAddrError, check_name_addr, check_name_addr_list};
 use super::uri::{UriError, parse_uri};
 use super::via::check_via_list;
@@ -220,9 +220,9 @@ enum StartLine<'a> {
 
 fn parse_start_line(line: &str) -> Result<StartLine<'_>, ParseError> {
     if let Some(rest) = line.strip_prefix("SIP/") {
-        let (version, rest) = rest.split_once(' ').ok_or(ParseError::BadStartLine)?;
+        let (version, rest) = split_at_byte(rest, b' ').ok_or(ParseError::BadStartLine)?;
         check_version(version)?;
-        let (code, reason) = rest.split_once(' ').unwrap_or((rest, ""));
+        let (code, reason) = split_at_byte(rest, b' ').unwrap_or((rest, ""));
         if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_digit()) {
             return Err(ParseError::BadStatusCode);
         }
@@ -236,7 +236,7 @@ fn parse_start_line(line: &str) -> Result<StartLine<'_>, ParseError> {
         }
         return Ok(StartLine::Response { code, reason });
     }
-    let mut parts = line.split(' ');
+    let mut parts = split_byte(line, b' ');
     let (Some(method), Some(uri), Some(version), None) = (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return Err(ParseError::BadStartLine);
@@ -250,7 +250,7 @@ fn parse_start_line(line: &str) -> Result<StartLine<'_>, ParseError> {
 }
 
 fn check_version(version: &str) -> Result<(), ParseError> {
-    let well_formed = version.split_once('.').is_some_and(|(a, b)| {
+    let well_formed = split_at_byte(version, b'.').is_some_and(|(a, b)| {
         !a.is_empty() && !b.is_empty() && (a.bytes().chain(b.bytes())).all(|c| c.is_ascii_digit())
     });
     if !well_formed {

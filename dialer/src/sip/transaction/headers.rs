@@ -3,7 +3,7 @@
 //! builds itself. To be merged with the message layer's accessors later.
 
 use super::MessageError;
-use crate::sip::message::lex::{is_gen_value_byte, is_token};
+use crate::sip::message::lex::{is_gen_value_byte, is_token, pos, split_at_byte, split_byte};
 use compact_str::CompactString;
 use rsip::prelude::*;
 use rsip::{Header, Headers, Method, Request, Transport};
@@ -27,7 +27,8 @@ pub(crate) fn top_via_value(headers: &Headers) -> Result<&str, MessageError> {
             _ => None,
         })
         .ok_or(MessageError::Missing("Via"))?;
-    Ok(value.split(',').next().unwrap_or(value).trim())
+    // Whatever follows the first comma is the next Via.
+    Ok(split_byte(value, b',').next().unwrap_or(value).trim())
 }
 
 /// Branch, sent-by and transport of the top Via. Every message in and out is matched by these,
@@ -82,7 +83,7 @@ pub(crate) fn rfc2543_via(headers: &Headers) -> Result<TopVia, MessageError> {
 
 /// The top Via read directly, or `None` when it is not of the plain shape (then rsip reads it).
 fn plain_via(value: &str) -> Option<Result<TopVia, MessageError>> {
-    let (protocol, rest) = value.split_once(' ')?;
+    let (protocol, rest) = split_at_byte(value, b' ')?;
     let transport = protocol.strip_prefix("SIP/2.0/")?;
     let transport = match transport {
         "UDP" => Transport::Udp,
@@ -92,7 +93,7 @@ fn plain_via(value: &str) -> Option<Result<TopVia, MessageError>> {
         "WSS" => Transport::Wss,
         _ => return None,
     };
-    let mut params = rest.split(';');
+    let mut params = split_byte(rest, b';');
     let sent_by = params.next()?;
     // Tokens, and for hosts and values also `:` and the brackets of IPv6 references.
     let value_like = |s: &str| !s.is_empty() && s.bytes().all(is_gen_value_byte);
@@ -101,7 +102,7 @@ fn plain_via(value: &str) -> Option<Result<TopVia, MessageError>> {
     }
     let mut branch = None;
     for param in params {
-        let (name, value) = param.split_once('=').unwrap_or((param, ""));
+        let (name, value) = split_at_byte(param, b'=').unwrap_or((param, ""));
         if !is_token(name) || !(value.is_empty() || value_like(value)) {
             return None;
         }
@@ -126,7 +127,7 @@ pub(crate) fn cseq(headers: &Headers) -> Result<(u32, Method), MessageError> {
         .ok_or(MessageError::Missing("CSeq"))?;
     // The usual `<seq> <METHOD>` read directly, as rsip's tokenizer splits it (up to the first
     // space, then spaces, then the method); anything else goes through rsip for its error.
-    if let Some((seq, method)) = h.value().split_once(' ')
+    if let Some((seq, method)) = split_at_byte(h.value(), b' ')
         && let (Ok(seq), Ok(method)) = (seq.parse::<u32>(), method.trim_start_matches(' ').parse::<Method>())
     {
         return Ok((seq, method));
@@ -181,8 +182,8 @@ pub(crate) fn from_tag(headers: &Headers) -> Result<Option<CompactString>, Messa
 /// quotes, no white space in the URI or the parameters), read directly: rsip's typed header
 /// costs some 5 000 instructions a call. `None` for anything else, which rsip reads.
 fn plain_tag(value: &str) -> Option<Option<&str>> {
-    let open = value.find('<')?;
-    let close = open + value[open..].find('>')?;
+    let open = pos(value, b'<')?;
+    let close = open + pos(&value[open..], b'>')?;
     let (name, uri, params) = (&value[..open], &value[open + 1..close], &value[close + 1..]);
     let name_ok = name.bytes().all(|b| b.is_ascii_alphanumeric() || b" -.!%*_+`'~".contains(&b));
     let uri_ok = !uri.is_empty() && uri.bytes().all(|b| b.is_ascii_alphanumeric() || b":@.;=-_+".contains(&b));
@@ -193,8 +194,8 @@ fn plain_tag(value: &str) -> Option<Option<&str>> {
         return None;
     }
     let mut tag = None;
-    for param in params.split(';').skip(1) {
-        let (key, val) = param.split_once('=').unwrap_or((param, ""));
+    for param in split_byte(params, b';').skip(1) {
+        let (key, val) = split_at_byte(param, b'=').unwrap_or((param, ""));
         if key.is_empty() || (key.eq_ignore_ascii_case("tag") && (key != "tag" || val.is_empty() || tag.is_some())) {
             return None; // unusual: left to rsip
         }
