@@ -111,6 +111,11 @@ pub async fn run<W: Write>(
     let addr = config.listen;
     let mut ep = UdpEndpoint::bind(addr, config.timers.clone(), config.buffer_bytes)
         .map_err(|source| CalleeError::Listen { addr, source })?;
+    if let Some(calls) = config.calls {
+        // Two transactions a call (INVITE, BYE), both lingering after they end (Timers L and J):
+        // sized up front, the tables are not copied and rehashed while calls come in.
+        ep.layer().reserve(calls.saturating_mul(2).min(1 << 20) as usize);
+    }
     let rtp_addr = config.rtp;
     let rtp = bind_udp(rtp_addr, config.buffer_bytes)
         .and_then(tokio::net::UdpSocket::from_std)

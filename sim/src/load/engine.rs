@@ -140,6 +140,13 @@ pub async fn run(config: LoadConfig, mut status: impl FnMut(&LoadStats, Duration
         let file = std::fs::File::create(path)?;
         ep.set_trace(Box::new(std::io::BufWriter::new(file)));
     }
+    // Two transactions a call, lingering after they end: the INVITE 64·T1 (Timer M), the BYE T4
+    // (Timer K). Sized up front for the steady state (or every call, if fewer), the tables are
+    // not copied and rehashed while the test runs.
+    let timers = &config.timers;
+    let linger_s = (64 * timers.t1_ms + timers.t4_ms) as f64 / 1000.0;
+    let steady = (config.rate * linger_s * 2.0).ceil() as u64;
+    ep.layer().reserve(steady.min(config.calls.map_or(u64::MAX, |c| c.saturating_mul(2))).min(1 << 21) as usize);
     let mut ua = Uac::new(&config, ep.local_addr());
     let start = ep.start();
     if config.media {

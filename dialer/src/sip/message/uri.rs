@@ -20,7 +20,7 @@ use std::net::{IpAddr, Ipv6Addr};
 use rsip::common::uri::param::{OtherParam, OtherParamValue};
 use rsip::{Auth, Domain, Host, HostWithPort, Param, Port, Scheme, Uri};
 
-use super::lex::{is_token_byte, pos};
+use super::lex::{is_token_byte, pos, split_byte};
 
 /// Why a URI was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -250,7 +250,7 @@ fn check_params(s: &str) -> Result<(), UriError> {
 
 /// The parameters of `;name[=value]…` (`s` empty or starting with `;`), each checked.
 fn param_list(s: &str) -> impl Iterator<Item = Result<(&str, Option<&str>), UriError>> {
-    s.get(1..).filter(|_| !s.is_empty()).into_iter().flat_map(|rest| rest.split(';')).map(param_parts)
+    s.get(1..).filter(|_| !s.is_empty()).into_iter().flat_map(|rest| split_byte(rest, b';')).map(param_parts)
 }
 
 /// One parameter's name and value, checked.

@@ -197,6 +197,16 @@ impl TransactionLayer {
         }
     }
 
+    /// Makes room for `additional` more live transactions, so that a run which knows its size
+    /// (a load test: its rate times how long transactions linger) does not copy and rehash its
+    /// tables while it runs.
+    pub fn reserve(&mut self, additional: usize) {
+        self.slots.reserve(additional);
+        self.by_key.reserve(additional);
+        // Each transaction arms two timers at most at a time; about one and a half are queued.
+        self.timers.reserve(additional + additional / 2);
+    }
+
     // ---- getters -------------------------------------------------------------------------
 
     /// The settings the layer runs with.

@@ -74,6 +74,10 @@ pub(super) struct TimerQueue {
 }
 
 impl TimerQueue {
+    pub fn reserve(&mut self, additional: usize) {
+        self.heap.reserve(additional);
+    }
+
     pub fn push(&mut self, entry: Entry) {
         self.heap.push(Reverse(entry));
     }
