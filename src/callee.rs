@@ -81,6 +81,10 @@ pub struct Args {
     /// Print the summary as JSON instead of text
     #[arg(long)]
     json: bool,
+    /// Receive and send buffer asked of the kernel for each socket, in bytes. Linux grants at
+    /// most net.core.rmem_max / wmem_max: raise those (sysctl) to raise this beyond them
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_BUFFER_BYTES)]
+    socket_buffer: usize,
     /// Also run the scenario's agents: their phones call in to this desk (sip:HOST:PORT)
     #[arg(long, value_name = "SIP_URI", requires = "agents_api")]
     agents_to: Option<String>,
@@ -135,7 +139,7 @@ impl Args {
             drain: duration("drain", &self.drain)?,
             trace: self.trace.clone(),
             timers: Config::default(),
-            buffer_bytes: DEFAULT_BUFFER_BYTES,
+            buffer_bytes: self.socket_buffer,
         })
     }
 

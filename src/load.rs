@@ -95,6 +95,10 @@ pub struct Args {
     /// Print load.json on stdout instead of the report table
     #[arg(long)]
     json: bool,
+    /// Receive and send buffer asked of the kernel for each socket, in bytes. Linux grants at
+    /// most net.core.rmem_max / wmem_max: raise those (sysctl) to raise this beyond them
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_BUFFER_BYTES)]
+    socket_buffer: usize,
 }
 
 use crate::flag_duration as duration;
@@ -173,7 +177,7 @@ impl Args {
             trace: self.trace.clone(),
             seed: self.seed,
             timers,
-            buffer_bytes: DEFAULT_BUFFER_BYTES,
+            buffer_bytes: self.socket_buffer,
             tcp,
             media: self.media,
         })

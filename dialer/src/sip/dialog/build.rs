@@ -2,6 +2,7 @@
 //! CANCEL of an INVITE (§9.1).
 
 use super::BuildError;
+use crate::sip::message::lex::cat;
 use crate::sip::message::parse_uri;
 use crate::sip::transaction::headers::{response_headers, top_via_value};
 use rsip::headers::{CSeq, CallId, Contact, ContentLength, ContentType, From, MaxForwards, To, UntypedHeader, Via};
@@ -188,16 +189,6 @@ pub fn cancel_for(invite: &Request) -> Result<Request, BuildError> {
         headers,
         body: Vec::new(),
     })
-}
-
-/// The parts joined into one string, allocated once: the builders' `format!`s cost the load
-/// generator a tenth of its instructions per call.
-pub(crate) fn cat(parts: &[&str]) -> String {
-    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());
-    for p in parts {
-        out.push_str(p);
-    }
-    out
 }
 
 /// A Via value: `SIP/2.0/UDP host:port;branch=…`.

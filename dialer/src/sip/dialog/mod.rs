@@ -32,6 +32,7 @@ mod build;
 
 pub use build::{RequestSpec, cancel_for, response_to};
 
+use crate::sip::message::lex::cat;
 use crate::sip::transaction::MessageError;
 use crate::sip::transaction::headers::{call_id, cseq, from_tag, to_tag};
 use compact_str::CompactString;
@@ -431,11 +432,11 @@ impl Dialog {
                 headers.push(Route::new(r.to_string()).into());
             }
         }
-        headers.push(From::new(build::cat(&[&self.local_uri, ";tag=", &self.id.local_tag])).into());
+        headers.push(From::new(cat(&[&self.local_uri, ";tag=", &self.id.local_tag])).into());
         let to = if self.id.remote_tag.is_empty() {
             self.remote_uri.to_string()
         } else {
-            build::cat(&[&self.remote_uri, ";tag=", &self.id.remote_tag])
+            cat(&[&self.remote_uri, ";tag=", &self.id.remote_tag])
         };
         headers.push(To::new(to).into());
         headers.push(CallId::new(self.id.call_id.as_str()).into());
@@ -478,7 +479,7 @@ fn address_of(headers: &Headers, name: &'static str) -> Result<Box<str>, Message
             s
         },
     );
-    Ok(build::cat(&[addr.trim(), &kept]).into())
+    Ok(cat(&[addr.trim(), &kept]).into())
 }
 
 /// The first Contact's URI, if there is a Contact.

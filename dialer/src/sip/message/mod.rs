@@ -46,6 +46,7 @@ pub use framer::{DEFAULT_MAX_MESSAGE_SIZE, FrameError, StreamFramer};
 pub use headers::{expand_compact, header_from_wire, make_header, name_value};
 pub use name_addr::{NameAddr, NameAddrError, parse_name_addr, parse_name_addr_list};
 pub use parse::{ParseError, method_from_token, method_token, parse};
+pub(crate) use uri::write_uri;
 pub use uri::{ParsedUri, UriDisplay, UriError, parse_uri};
 pub use via::{Via, ViaError, parse_via, parse_via_list};
 

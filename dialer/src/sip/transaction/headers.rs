@@ -3,7 +3,7 @@
 //! builds itself. To be merged with the message layer's accessors later.
 
 use super::MessageError;
-use crate::sip::message::lex::{is_gen_value_byte, is_token, pos, split_at_byte, split_byte};
+use crate::sip::message::lex::{cat, is_gen_value_byte, is_token, is_token_byte, pos, split_at_byte, split_byte};
 use compact_str::CompactString;
 use rsip::prelude::*;
 use rsip::{Header, Headers, Method, Request, Transport};
@@ -128,9 +128,13 @@ pub(crate) fn cseq(headers: &Headers) -> Result<(u32, Method), MessageError> {
     // The usual `<seq> <METHOD>` read directly, as rsip's tokenizer splits it (up to the first
     // space, then spaces, then the method); anything else goes through rsip for its error.
     if let Some((seq, method)) = split_at_byte(h.value(), b' ')
-        && let (Ok(seq), Ok(method)) = (seq.parse::<u32>(), method.trim_start_matches(' ').parse::<Method>())
+        && let Ok(seq) = seq.parse::<u32>()
     {
-        return Ok((seq, method));
+        let method = method.trim_start_matches(' ');
+        // The exact token first (rsip's FromStr upper-cases a copy of every method it reads).
+        if let Some(method) = crate::sip::message::method_from_token(method).or_else(|| method.parse().ok()) {
+            return Ok((seq, method));
+        }
     }
     let c = h.typed().map_err(|e| malformed("CSeq", h.value(), e))?;
     Ok((c.seq, c.method))
@@ -185,11 +189,15 @@ fn plain_tag(value: &str) -> Option<Option<&str>> {
     let open = pos(value, b'<')?;
     let close = open + pos(&value[open..], b'>')?;
     let (name, uri, params) = (&value[..open], &value[open + 1..close], &value[close + 1..]);
-    let name_ok = name.bytes().all(|b| b.is_ascii_alphanumeric() || b" -.!%*_+`'~".contains(&b));
-    let uri_ok = !uri.is_empty() && uri.bytes().all(|b| b.is_ascii_alphanumeric() || b":@.;=-_+".contains(&b));
+    // Token characters (a table lookup) and a few more, tested with `matches!` (a bit mask), not a
+    // scan of a character list per byte.
+    let name_ok = name.bytes().all(|b| is_token_byte(b) || b == b' ');
+    let uri_ok = !uri.is_empty()
+        && uri
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b':' | b'@' | b'.' | b';' | b'=' | b'-' | b'_' | b'+'));
     let params_ok = params.is_empty()
-        || (params.starts_with(';')
-            && params.bytes().all(|b| b.is_ascii_alphanumeric() || b";=-.!%*_+`'~".contains(&b)));
+        || (params.starts_with(';') && params.bytes().all(|b| is_token_byte(b) || matches!(b, b';' | b'=')));
     if !(name_ok && uri_ok && params_ok) {
         return None;
     }
@@ -242,8 +250,11 @@ impl InviteStub {
     pub fn new(invite: &Request) -> Result<InviteStub, MessageError> {
         let (seq, _) = cseq(&invite.headers)?;
         let mut head = String::with_capacity(256);
-        let uri = crate::sip::message::UriDisplay(&invite.uri);
-        let _ = write!(head, " {uri} SIP/2.0\r\nVia: {}\r\n", top_via_value(&invite.headers)?);
+        head.push(' ');
+        let _ = crate::sip::message::write_uri(&mut head, &invite.uri);
+        for part in [" SIP/2.0\r\nVia: ", top_via_value(&invite.headers)?, "\r\n"] {
+            head.push_str(part);
+        }
         let line = |h: &Header| {
             let (name, value) = crate::sip::message::name_value(h);
             let mut line = String::with_capacity(name.len() + value.len() + 4);
@@ -304,7 +315,7 @@ pub(crate) fn response_headers(request: &Request, to_tag: Option<&str>) -> Heade
             Header::Via(_) | Header::From(_) | Header::CallId(_) | Header::CSeq(_) => out.push(h.clone()),
             Header::To(to) => match to_tag {
                 Some(tag) if !to.value().contains(";tag=") => {
-                    out.push(Header::To(rsip::headers::To::new(format!("{};tag={tag}", to.value()))))
+                    out.push(Header::To(rsip::headers::To::new(cat(&[to.value(), ";tag=", tag]))))
                 }
                 _ => out.push(h.clone()),
             },

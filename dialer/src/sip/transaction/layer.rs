@@ -11,7 +11,7 @@ use super::{
     AckError, CancelError, Config, Event, Input, Kind, MessageError, Output, Peer, ReceiveError, SendRequestError,
     SendResponseError, State, Stats, Time, Timer, TransactionKey, Transmit,
 };
-use compact_str::{CompactString, format_compact};
+use compact_str::CompactString;
 use rsip::{Header, Method, Request, Response, SipMessage, StatusCode};
 use std::collections::{HashMap, VecDeque};
 
@@ -247,12 +247,17 @@ impl TransactionLayer {
     /// A fresh branch for a new request (`z9hG4bK` and 16 hex digits: it fits a `CompactString`
     /// inline). Deterministic from [`Config::seed`].
     pub fn new_branch(&mut self) -> CompactString {
-        format_compact!("z9hG4bK{:016x}", self.next_token())
+        let mut out = *b"z9hG4bK0000000000000000";
+        hex16(self.next_token(), &mut out[7..]);
+        // ASCII throughout.
+        CompactString::from_utf8(&out).unwrap_or_default()
     }
 
     /// A fresh random-looking token (16 hex digits) for tags and Call-IDs, from [`Config::seed`].
     pub fn new_token(&mut self) -> CompactString {
-        format_compact!("{:016x}", self.next_token())
+        let mut out = [0u8; 16];
+        hex16(self.next_token(), &mut out);
+        CompactString::from_utf8(&out).unwrap_or_default()
     }
 
     fn next_token(&mut self) -> u64 {
@@ -721,6 +726,15 @@ impl TransactionLayer {
 }
 
 /// SplitMix64: a tiny, good 64-bit mixer for the seeded tokens.
+/// `n` as 16 lower-case hex digits into `out` (what `{:016x}` writes, without the formatter:
+/// a branch and a tag or Call-ID for every call).
+fn hex16(n: u64, out: &mut [u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    for (i, o) in out.iter_mut().take(16).enumerate() {
+        *o = DIGITS[((n >> (60 - 4 * i)) & 0xf) as usize];
+    }
+}
+
 fn splitmix64(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -736,5 +750,24 @@ mod size {
     fn a_transaction_slot_is_small() {
         let slot = std::mem::size_of::<super::SlotEntry>();
         assert!(slot <= 192, "slot {slot} bytes, of which common {}", std::mem::size_of::<super::Common>());
+    }
+}
+
+#[cfg(test)]
+mod hex_tests {
+    use super::*;
+
+    #[test]
+    fn branches_and_tokens_are_what_the_formatter_would_write() {
+        for n in [0, 1, 0xf, 0x10, 0xdead_beef, u64::MAX, 0x0123_4567_89ab_cdef] {
+            let mut out = [0u8; 16];
+            hex16(n, &mut out);
+            assert_eq!(std::str::from_utf8(&out).unwrap(), format!("{n:016x}"));
+        }
+        let mut layer = TransactionLayer::new(Config::default());
+        let branch = layer.new_branch();
+        assert!(branch.starts_with("z9hG4bK") && branch.len() == 23 && !branch.is_heap_allocated(), "{branch}");
+        assert!(branch[7..].bytes().all(|b| b.is_ascii_hexdigit()));
+        assert_ne!(layer.new_token(), layer.new_token());
     }
 }
