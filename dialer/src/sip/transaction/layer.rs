@@ -250,14 +250,14 @@ impl TransactionLayer {
         let mut out = *b"z9hG4bK0000000000000000";
         hex16(self.next_token(), &mut out[7..]);
         // ASCII throughout.
-        CompactString::from_utf8(&out).unwrap_or_default()
+        CompactString::from_utf8(out).unwrap_or_default()
     }
 
     /// A fresh random-looking token (16 hex digits) for tags and Call-IDs, from [`Config::seed`].
     pub fn new_token(&mut self) -> CompactString {
         let mut out = [0u8; 16];
         hex16(self.next_token(), &mut out);
-        CompactString::from_utf8(&out).unwrap_or_default()
+        CompactString::from_utf8(out).unwrap_or_default()
     }
 
     fn next_token(&mut self) -> u64 {
