@@ -12,7 +12,7 @@ use rsip::{Header, Method, Uri};
 
 use super::headers::name_value;
 use super::lex::{is_token_byte, trim_wsp};
-use super::name_addr::{NameAddr, NameAddrError, parse_name_addr, parse_name_addr_list};
+use super::name_addr::{NameAddr, NameAddrError, parse_name_addr, parse_name_addr_list, plain_tag};
 use super::parse::method_from_token;
 use super::via::{Via, ViaError, parse_via_list};
 
@@ -174,10 +174,21 @@ impl<T: HasHeaders> MessageExt for T {
     }
 
     fn from_tag(&self) -> Result<Option<String>, AccessError> {
+        if let Ok(value) = first(self, "From", |h| matches!(h, Header::From(_)))
+            && let Some(tag) = plain_tag(value)
+        {
+            return Ok(tag.map(str::to_owned));
+        }
         Ok(self.from_addr()?.tag().map(str::to_owned))
     }
 
     fn to_tag(&self) -> Result<Option<String>, AccessError> {
+        // The usual shape read directly; anything else (quotes, escapes, white space) parsed.
+        if let Ok(value) = first(self, "To", |h| matches!(h, Header::To(_)))
+            && let Some(tag) = plain_tag(value)
+        {
+            return Ok(tag.map(str::to_owned));
+        }
         Ok(self.to_addr()?.tag().map(str::to_owned))
     }
 
@@ -242,6 +253,23 @@ fn name_addrs<'a, T: HasHeaders>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tags_read_directly_equal_the_parsed_addresses_tags() {
+        for (from, to) in [
+            ("<sip:dialkit@127.0.0.1:40000>;tag=l17", "<sip:bench@127.0.0.1:5060>"),
+            ("Bob <sip:bob@example.com>;tag=a6c85cf;x-id=2", "<sip:a@b>;tag=9fxced76sl"),
+            ("\"J Rosenberg \\\"\" <sip:jdrosen@example.com>;tag=98asjd8", "sip:x@y;tag=1"),
+            ("<sip:a@b>;TAG=Up", " <sip:a@b> ;tag=x"),
+        ] {
+            let text = format!(
+                "OPTIONS sip:x@y SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: {from}\r\nTo: {to}\r\nCall-ID: c\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
+            );
+            let msg = super::super::parse(text.as_bytes()).unwrap();
+            assert_eq!(msg.from_tag().unwrap(), msg.from_addr().unwrap().tag().map(str::to_owned), "{from}");
+            assert_eq!(msg.to_tag().unwrap(), msg.to_addr().unwrap().tag().map(str::to_owned), "{to}");
+        }
+    }
 
     #[test]
     fn cseq_values() {

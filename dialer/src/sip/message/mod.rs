@@ -44,6 +44,7 @@ pub use build::{
 };
 pub use framer::{DEFAULT_MAX_MESSAGE_SIZE, FrameError, StreamFramer};
 pub use headers::{expand_compact, header_from_wire, make_header, name_value};
+pub(crate) use name_addr::plain_tag;
 pub use name_addr::{NameAddr, NameAddrError, parse_name_addr, parse_name_addr_list};
 pub use parse::{ParseError, method_from_token, method_token, parse};
 pub(crate) use uri::write_uri;

@@ -3,7 +3,8 @@
 //! builds itself. To be merged with the message layer's accessors later.
 
 use super::MessageError;
-use crate::sip::message::lex::{cat, is_gen_value_byte, is_token, is_token_byte, pos, split_at_byte, split_byte};
+use crate::sip::message::lex::{cat, is_gen_value_byte, is_token, split_at_byte, split_byte};
+use crate::sip::message::plain_tag;
 use compact_str::CompactString;
 use rsip::prelude::*;
 use rsip::{Header, Headers, Method, Request, Transport};
@@ -180,38 +181,6 @@ pub(crate) fn from_tag(headers: &Headers) -> Result<Option<CompactString>, Messa
     }
     let from = h.typed().map_err(|e| malformed("From", h.value(), e))?;
     Ok(from.tag().map(|t| CompactString::from(t.value())))
-}
-
-/// The tag of a To or From value of the usual shape (`[display name] <plain URI>[;params]`, no
-/// quotes, no white space in the URI or the parameters), read directly: rsip's typed header
-/// costs some 5 000 instructions a call. `None` for anything else, which rsip reads.
-fn plain_tag(value: &str) -> Option<Option<&str>> {
-    let open = pos(value, b'<')?;
-    let close = open + pos(&value[open..], b'>')?;
-    let (name, uri, params) = (&value[..open], &value[open + 1..close], &value[close + 1..]);
-    // Token characters (a table lookup) and a few more, tested with `matches!` (a bit mask), not a
-    // scan of a character list per byte.
-    let name_ok = name.bytes().all(|b| is_token_byte(b) || b == b' ');
-    let uri_ok = !uri.is_empty()
-        && uri
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b':' | b'@' | b'.' | b';' | b'=' | b'-' | b'_' | b'+'));
-    let params_ok = params.is_empty()
-        || (params.starts_with(';') && params.bytes().all(|b| is_token_byte(b) || matches!(b, b';' | b'=')));
-    if !(name_ok && uri_ok && params_ok) {
-        return None;
-    }
-    let mut tag = None;
-    for param in split_byte(params, b';').skip(1) {
-        let (key, val) = split_at_byte(param, b'=').unwrap_or((param, ""));
-        if key.is_empty() || (key.eq_ignore_ascii_case("tag") && (key != "tag" || val.is_empty() || tag.is_some())) {
-            return None; // unusual: left to rsip
-        }
-        if key == "tag" {
-            tag = Some(val);
-        }
-    }
-    Some(tag)
 }
 
 pub(crate) fn malformed(header: &'static str, value: &str, e: rsip::Error) -> MessageError {
