@@ -125,7 +125,8 @@ impl RequestSpec {
             Some(c) => c,
             None => cat(&[via.rsplit("branch=").next().unwrap_or("0"), "@dialkit"]),
         };
-        let mut headers = Headers::default();
+        // Room for the usual headers up front: growing the vector was a realloc per request.
+        let mut headers = Headers::from(Vec::with_capacity(12));
         headers.push(Via::new(via).into());
         headers.push(MaxForwards::new(itoa::Buffer::new().format(self.max_forwards)).into());
         headers.push(From::new(self.from).into());

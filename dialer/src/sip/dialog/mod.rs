@@ -410,7 +410,7 @@ impl Dialog {
     }
 
     fn build(&self, method: Method, seq: u32, via: ViaSpec) -> Request {
-        let mut headers = Headers::default();
+        let mut headers = Headers::from(Vec::with_capacity(8 + self.route_set.len()));
         headers.push(via.header());
         headers.push(MaxForwards::new("70").into());
         // Loose routing unless the first route lacks `lr` (strict: it becomes the Request-URI and

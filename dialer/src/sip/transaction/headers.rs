@@ -278,7 +278,8 @@ impl InviteStub {
 /// The headers a response copies from its request (§8.2.6.2): every Via, From, To, Call-ID,
 /// CSeq. Adds the To tag when given and the To has none.
 pub(crate) fn response_headers(request: &Request, to_tag: Option<&str>) -> Headers {
-    let mut out = Headers::default();
+    // Via, From, To, Call-ID, CSeq and what the caller adds (Contact, Content-Type, Content-Length).
+    let mut out = Headers::from(Vec::with_capacity(10));
     for h in request.headers.iter() {
         match h {
             Header::Via(_) | Header::From(_) | Header::CallId(_) | Header::CSeq(_) => out.push(h.clone()),
