@@ -660,12 +660,14 @@ impl<'c, W: Write> Uas<'c, W> {
         let now = self.now();
         let Some(call) = self.calls.get_mut(&idx) else { return };
         let Some(invite) = call.invite.as_ref() else { return };
-        let cached = match &self.last_answer {
+        let cached = match &mut self.last_answer {
+            // The same offer as the call before: that answer, with this call's session id and
+            // version, written straight from the cache (a clone of the description was a score
+            // of allocations per call).
             Some((offer, a)) if !invite.body.is_empty() && *offer == invite.body => {
-                let mut a = a.clone();
                 a.sdp.origin.session_id = local.session_id;
                 a.sdp.origin.session_version = local.session_version;
-                Some(a)
+                Some((a.sdp.to_bytes(), a.audio))
             }
             _ => None,
         };
@@ -675,7 +677,7 @@ impl<'c, W: Write> Uas<'c, W> {
             Some(SessionDescription::parse_bytes(&invite.body))
         };
         let (body, negotiated) = match (cached, offered) {
-            (Some(a), _) => (a.sdp.to_bytes(), a.audio),
+            (Some(cached), _) => cached,
             (None, None) => {
                 let ours = offer(&local);
                 let body = ours.to_bytes();
