@@ -358,11 +358,7 @@ impl SessionDescription {
         out.push_str(&self.session_name);
         out.push_str("\r\n");
         write_lines(out, &self.other_lines, "iuep");
-        if let Some(c) = &self.connection {
-            out.push_str("c=");
-            write_connection(out, c);
-            out.push_str("\r\n");
-        }
+        write_connection_line(out, self.connection.as_ref());
         write_lines(out, &self.other_lines, "b");
         out.push_str("t=");
         out.push_str(itoa::Buffer::new().format(self.timing.0));
@@ -388,11 +384,7 @@ impl SessionDescription {
             }
             out.push_str("\r\n");
             write_lines(out, &m.other_lines, "i");
-            if let Some(c) = &m.connection {
-                out.push_str("c=");
-                write_connection(out, c);
-                out.push_str("\r\n");
-            }
+            write_connection_line(out, m.connection.as_ref());
             write_lines(out, &m.other_lines, "bk");
             write_attributes(out, &m.attributes);
         }
@@ -408,6 +400,15 @@ impl SessionDescription {
     /// [`write`](Self::write) as a message body.
     pub fn to_bytes(&self) -> Vec<u8> {
         self.to_text().into_bytes()
+    }
+}
+
+/// A `c=` line, if there is a connection.
+fn write_connection_line(out: &mut String, c: Option<&Connection>) {
+    if let Some(c) = c {
+        out.push_str("c=");
+        write_connection(out, c);
+        out.push_str("\r\n");
     }
 }
 
