@@ -1,5 +1,6 @@
 //! `dialer callee`: the emulated customers' command line.
 
+use crate::load::check_socket_buffer;
 use anyhow::{Context, bail};
 use dialer::sip::transaction::Config;
 use dialer::sip::transport::DEFAULT_BUFFER_BYTES;
@@ -123,6 +124,7 @@ impl Args {
         if self.calls == Some(0) {
             bail!("--calls 0 would stop before the first call (fix: give at least 1, or leave it out)");
         }
+        check_socket_buffer(self.socket_buffer)?;
         let limits = Limits {
             max_ring_ms: ms("max-ring", &self.max_ring)?,
             max_message_ms: ms("max-message", &self.max_message)?,

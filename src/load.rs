@@ -103,6 +103,16 @@ pub struct Args {
 
 use crate::flag_duration as duration;
 
+/// `--socket-buffer` must hold at least one datagram of the largest size; less is a typo.
+pub(crate) fn check_socket_buffer(bytes: usize) -> anyhow::Result<()> {
+    if bytes < 65_536 {
+        bail!(
+            "--socket-buffer {bytes} is too small to hold one large datagram (fix: give at least 65536, e.g. 4194304)"
+        );
+    }
+    Ok(())
+}
+
 fn share(flag: &str, value: f64) -> anyhow::Result<f64> {
     if !(0.0..=1.0).contains(&value) {
         bail!("--{flag} {value} is not a share (fix: give a number from 0 to 1, e.g. 0.1)");
@@ -137,6 +147,7 @@ impl Args {
         if self.calls == Some(0) {
             bail!("--calls 0 places no call (fix: give at least 1)");
         }
+        check_socket_buffer(self.socket_buffer)?;
         let hold: Dist = self.hold.parse().map_err(|e| anyhow::anyhow!("--hold: {e}"))?;
         let auth = match &self.auth {
             Some(text) => {

@@ -90,6 +90,7 @@ fn bad_input_is_refused_with_the_fix_and_nothing_runs() {
         (vec!["sip:x@127.0.0.1:9", "--calls", "1", "--cancel-share", "1.5"], "--cancel-share"),
         (vec!["sip:x@127.0.0.1:9", "--calls", "1", "--auth", "nocolon"], "USER:PASSWORD"),
         (vec!["sip:x@127.0.0.1:9", "--calls", "1", "--transport", "sctp"], "udp or tcp"),
+        (vec!["sip:x@127.0.0.1:9", "--calls", "1", "--socket-buffer", "100"], "--socket-buffer 100"),
         (vec!["not a uri", "--calls", "1"], "sip:user@host:port"),
         (vec!["sip:x@127.0.0.1:9", "--calls", "1", "--numbers", bad_numbers.to_str().unwrap()], "bad.csv:1"),
     ] {

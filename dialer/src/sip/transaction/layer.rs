@@ -204,7 +204,7 @@ impl TransactionLayer {
         self.slots.reserve(additional);
         self.by_key.reserve(additional);
         // Each transaction arms two timers at most at a time; about one and a half are queued.
-        self.timers.reserve(additional + additional / 2);
+        self.timers.reserve(additional.saturating_add(additional / 2));
     }
 
     // ---- getters -------------------------------------------------------------------------
