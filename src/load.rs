@@ -4,7 +4,7 @@ use anyhow::{Context, bail};
 use dialer::sip::auth::Credentials;
 use dialer::sip::message::parse_uri;
 use dialer::sip::transaction::Config;
-use dialer::sip::transport::DEFAULT_BUFFER_BYTES;
+use dialer::sip::transport::{DEFAULT_BUFFER_BYTES, receive_buffer_cap};
 use reports::load::{LoadReport, load_plots, write_per_second};
 use sim::dist::Dist;
 use sim::load::engine::{LoadConfig, run};
@@ -197,6 +197,18 @@ impl Args {
     /// Runs the test; `Ok(true)` when no call failed or timed out.
     pub fn exec(self) -> anyhow::Result<bool> {
         let config = self.config()?;
+        // Below a thousand calls a second the kernel's default buffers keep up; above, say so.
+        if let Some(cap) = receive_buffer_cap()
+            && cap < self.socket_buffer
+            && self.rate >= 1000.0
+        {
+            eprintln!(
+                "dialer load: --socket-buffer {} is above the kernel's cap net.core.rmem_max = {cap}; the socket gets {cap}. \
+                 Over a few thousand calls/s a small buffer drops datagrams and every drop is a retransmission \
+                 (fix: sudo sysctl -w net.core.rmem_max={} net.core.wmem_max={})",
+                self.socket_buffer, self.socket_buffer, self.socket_buffer
+            );
+        }
         if let Some(dir) = &self.out {
             std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         }
@@ -245,8 +257,9 @@ fn write_json(path: &std::path::Path, report: &LoadReport) -> anyhow::Result<()>
 fn status_line(stats: &LoadStats, elapsed: Duration, tty: bool) {
     let r = stats.report();
     let last = stats.rows().last().copied().unwrap_or_default();
+    let drops = r.socket.as_ref().map_or(String::new(), |s| format!("  {:>6} drops", s.host_receive_buffer_drops));
     let line = format!(
-        "{:>5.0} s  {:>7} calls  {:>7.0} calls/s  {:>6} in flight  {:>7} answered  {:>5} failed  {:>5} timed out  {:>6} retrans",
+        "{:>5.0} s  {:>7} calls  {:>7.0} calls/s  {:>6} in flight  {:>7} answered  {:>5} failed  {:>5} timed out  {:>6} retrans{drops}",
         elapsed.as_secs_f64(),
         r.calls.attempted,
         last.cps,
@@ -284,6 +297,16 @@ fn write_report(out: &mut impl Write, r: &LoadReport) -> std::io::Result<()> {
         "messages: {} sent, {} received, {} retransmissions, {} malformed, {} stray",
         r.messages.sent, r.messages.received, r.retransmissions, r.messages.malformed, r.messages.stray
     )?;
+    if let Some(s) = &r.socket {
+        writeln!(out, "{}", s.describe())?;
+        if s.host_receive_buffer_drops > 0 && r.retransmissions > 0 {
+            writeln!(
+                out,
+                "  those drops are the likely cause of the retransmissions: a process fell behind and its socket buffer overflowed \
+                 (fix: a larger --socket-buffer here and at the far end, with net.core.rmem_max raised to match, or a lower --rate)"
+            )?;
+        }
+    }
     if let Some(m) = &r.media {
         writeln!(
             out,

@@ -79,6 +79,43 @@ fn the_concurrency_cap_holds_and_the_out_files_are_written() {
     callee.finish();
 }
 
+#[cfg(target_os = "linux")]
+#[test]
+fn the_report_gives_the_granted_socket_buffers_and_the_hosts_udp_drops() {
+    let dir = tempfile::tempdir().unwrap();
+    let sc = scenario(dir.path(), &format!("busy = 1.0\n{QUICK}"));
+    let callee = Callee::start(dir.path(), &sc, 4, &[]);
+    let report = load(&callee, &["--rate", "20", "--calls", "3", "--socket-buffer", "131072"]);
+    // At a rate where drops begin, asking more than the kernel grants is said at the start, with
+    // the sysctl that fixes it.
+    let target = format!("sip:load@{}", callee.addr);
+    let big = cli::dialer(["load", &target, "--rate", "1000", "--calls", "1", "--socket-buffer", "1073741824"]);
+    let (callee_summary, _) = callee.finish();
+    let err = cli::text(&big.stderr);
+    // The callee says the same of its own socket, asked for the default 4 MiB.
+    assert!(
+        callee_summary.contains("socket buffers: ")
+            && callee_summary.contains("(4 MiB asked); UDP drops on this host: "),
+        "{callee_summary}"
+    );
+    assert_eq!(count(&report, "/socket/asked_bytes"), 131_072, "{report}");
+    // Linux grants the request up to net.core.rmem_max (wmem_max for sending); the report gives
+    // the granted size in the same units as the request, so it is exactly the smaller of the two.
+    let cap = |name: &str| -> u64 {
+        std::fs::read_to_string(format!("/proc/sys/net/core/{name}")).unwrap().trim().parse().unwrap()
+    };
+    assert_eq!(count(&report, "/socket/receive_buffer_bytes"), 131_072.min(cap("rmem_max")), "{report}");
+    assert_eq!(count(&report, "/socket/send_buffer_bytes"), 131_072.min(cap("wmem_max")), "{report}");
+    if cap("rmem_max") < 1 << 30 {
+        assert!(err.contains("net.core.rmem_max") && err.contains("fix: sudo sysctl -w"), "{err}");
+    }
+    assert!(big.status.success(), "{err}");
+    // The drops are host-wide (other tests' sockets count too), so only their presence is ours
+    // to check here; the transport's own test makes the kernel count drops and reads them.
+    count(&report, "/socket/host_receive_buffer_drops");
+    count(&report, "/socket/host_send_buffer_drops");
+}
+
 #[test]
 fn bad_input_is_refused_with_the_fix_and_nothing_runs() {
     let dir = tempfile::tempdir().unwrap();

@@ -47,6 +47,52 @@ pub struct LoadReport {
     pub messages: Messages,
     /// RTP figures, when `--media` was on.
     pub media: Option<Media>,
+    /// The generator's UDP socket and the kernel's drops while the run lasted (absent in files
+    /// written before it was added, and where the system does not tell).
+    #[serde(default)]
+    pub socket: Option<SocketFigures>,
+}
+
+/// The UDP socket's buffers and the kernel's drops: with a busy generator or server, datagrams
+/// dropped at a full receive buffer are the usual cause of retransmissions on loopback.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SocketFigures {
+    /// Receive buffer asked for (`--socket-buffer`), bytes.
+    pub asked_bytes: u64,
+    /// Receive buffer the kernel granted, bytes (at most `net.core.rmem_max` unless privileged).
+    pub receive_buffer_bytes: u64,
+    /// Send buffer the kernel granted, bytes (at most `net.core.wmem_max`).
+    pub send_buffer_bytes: u64,
+    /// UDP datagrams the kernel dropped at a full receive buffer during the run
+    /// (`RcvbufErrors`, IPv4 and IPv6). Counted for the whole host (network namespace): the far
+    /// end's drops count too when it runs on the same machine, and so do other programs'.
+    pub host_receive_buffer_drops: u64,
+    /// UDP datagrams the kernel could not send for a full send buffer (`SndbufErrors`), host-wide.
+    pub host_send_buffer_drops: u64,
+}
+
+impl SocketFigures {
+    /// One line for a report: `socket buffers: 4 MiB receive, 4 MiB send (4 MiB asked); UDP
+    /// drops on this host: 0 at full receive buffers, 0 at full send buffers`.
+    pub fn describe(&self) -> String {
+        format!(
+            "socket buffers: {} receive, {} send ({} asked); UDP drops on this host: {} at full receive buffers, {} at full send buffers",
+            size(self.receive_buffer_bytes),
+            size(self.send_buffer_bytes),
+            size(self.asked_bytes),
+            self.host_receive_buffer_drops,
+            self.host_send_buffer_drops
+        )
+    }
+}
+
+/// A buffer size as people write it: whole MiB or KiB when it is one, else bytes.
+fn size(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1 << 20 && b % (1 << 20) == 0 => format!("{} MiB", b >> 20),
+        b if b >= 1 << 10 && b % (1 << 10) == 0 => format!("{} KiB", b >> 10),
+        b => format!("{b} B"),
+    }
 }
 
 /// Calls by how they ended.
@@ -314,6 +360,33 @@ mod tests {
         ] {
             assert!(json.pointer(key).is_some(), "load.json lacks {key}");
         }
+    }
+
+    #[test]
+    fn a_load_json_from_before_the_socket_figures_still_reads() {
+        let mut old = serde_json::to_value(LoadReport::default()).expect("serialises");
+        old.as_object_mut().expect("an object").remove("socket");
+        let read: LoadReport = serde_json::from_value(old).expect("reads without the socket figures");
+        assert_eq!(read.socket, None);
+        let now = LoadReport {
+            socket: Some(SocketFigures { asked_bytes: 4 << 20, host_receive_buffer_drops: 7, ..Default::default() }),
+            ..Default::default()
+        };
+        let json = serde_json::to_value(&now).expect("serialises");
+        assert_eq!(json.pointer("/socket/host_receive_buffer_drops").and_then(|v| v.as_u64()), Some(7));
+        assert_eq!(serde_json::from_value::<LoadReport>(json).expect("round trip"), now);
+        let figures = SocketFigures {
+            asked_bytes: 33_554_432,
+            receive_buffer_bytes: 212_992,
+            send_buffer_bytes: 1000,
+            host_receive_buffer_drops: 12,
+            host_send_buffer_drops: 0,
+        };
+        assert_eq!(
+            figures.describe(),
+            "socket buffers: 208 KiB receive, 1000 B send (32 MiB asked); \
+             UDP drops on this host: 12 at full receive buffers, 0 at full send buffers"
+        );
     }
 
     #[test]

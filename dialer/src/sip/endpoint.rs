@@ -28,7 +28,7 @@
 use super::message::{self, ParseError};
 use super::mmsg::{RecvBatch, send_batch};
 use super::transaction::{Config, Event, Input, Output, Peer, TransactionLayer, Transmit};
-use super::transport::{MAX_DATAGRAM, bind_udp};
+use super::transport::{MAX_DATAGRAM, bind_udp, granted_from_reported};
 use crate::core::Time;
 use std::collections::VecDeque;
 use std::io::{self, Write};
@@ -181,6 +181,13 @@ impl UdpEndpoint {
     /// The counters so far.
     pub fn counters(&self) -> Counters {
         self.counters
+    }
+
+    /// The receive and send buffers the kernel granted the UDP socket, comparable with what was
+    /// asked ([`granted_from_reported`]).
+    pub fn buffer_sizes(&self) -> io::Result<(usize, usize)> {
+        let s = socket2::SockRef::from(&self.socket);
+        Ok((granted_from_reported(s.recv_buffer_size()?), granted_from_reported(s.send_buffer_size()?)))
     }
 
     /// Waits until a datagram can be read, a transaction timer is due, or `deadline` comes,

@@ -36,6 +36,78 @@ pub fn buffer_sizes(socket: &std::net::UdpSocket) -> io::Result<(usize, usize)> 
     Ok((s.recv_buffer_size()?, s.send_buffer_size()?))
 }
 
+/// What the buffer figures `getsockopt` reports mean as a request: Linux doubles the granted size
+/// for its bookkeeping and reports the double, so halving gives the size comparable with what was
+/// asked (and with `net.core.rmem_max`). Other systems report what they granted.
+pub fn granted_from_reported(reported: usize) -> usize {
+    if cfg!(target_os = "linux") { reported / 2 } else { reported }
+}
+
+/// The largest receive buffer an unprivileged socket may be granted (`net.core.rmem_max`), when
+/// the system says (Linux).
+pub fn receive_buffer_cap() -> Option<usize> {
+    std::fs::read_to_string("/proc/sys/net/core/rmem_max").ok()?.trim().parse().ok()
+}
+
+/// The kernel's UDP drop counters (IPv4 and IPv6 summed), for the whole network namespace: every
+/// socket's drops count, not only ours. A datagram that arrives at a full receive buffer is
+/// dropped and counted in `RcvbufErrors`; over UDP each drop costs a SIP retransmission later, so
+/// a load test reports how many happened while it ran.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct KernelUdpDrops {
+    /// Datagrams dropped because a receive buffer was full.
+    pub receive_buffer: u64,
+    /// Datagrams not sent because a send buffer was full.
+    pub send_buffer: u64,
+}
+
+impl KernelUdpDrops {
+    /// The counters now, from `/proc/net/snmp` and `/proc/net/snmp6`; `None` where the system has
+    /// no such files (not Linux, or `/proc` not mounted).
+    pub fn read() -> Option<KernelUdpDrops> {
+        let v4 = Self::parse_snmp(&std::fs::read_to_string("/proc/net/snmp").ok()?)?;
+        // IPv6 may be disabled: then there are no IPv6 drops to add.
+        let v6 = std::fs::read_to_string("/proc/net/snmp6")
+            .ok()
+            .and_then(|text| Self::parse_snmp6(&text))
+            .unwrap_or_default();
+        Some(KernelUdpDrops {
+            receive_buffer: v4.receive_buffer + v6.receive_buffer,
+            send_buffer: v4.send_buffer + v6.send_buffer,
+        })
+    }
+
+    /// Reads the `Udp:` pair of lines of `/proc/net/snmp` (a line of names, then a line of values).
+    pub fn parse_snmp(text: &str) -> Option<KernelUdpDrops> {
+        let mut lines = text.lines().filter_map(|l| l.strip_prefix("Udp:"));
+        let names = lines.next()?;
+        let values = lines.next()?;
+        let field = |wanted: &str| {
+            names.split_whitespace().zip(values.split_whitespace()).find(|(n, _)| *n == wanted)?.1.parse().ok()
+        };
+        Some(KernelUdpDrops { receive_buffer: field("RcvbufErrors")?, send_buffer: field("SndbufErrors")? })
+    }
+
+    /// Reads `/proc/net/snmp6`'s `Udp6RcvbufErrors` and `Udp6SndbufErrors` lines (name, value).
+    pub fn parse_snmp6(text: &str) -> Option<KernelUdpDrops> {
+        let field = |wanted: &str| {
+            text.lines().find_map(|l| {
+                let mut parts = l.split_whitespace();
+                (parts.next()? == wanted).then(|| parts.next()?.parse().ok())?
+            })
+        };
+        Some(KernelUdpDrops { receive_buffer: field("Udp6RcvbufErrors")?, send_buffer: field("Udp6SndbufErrors")? })
+    }
+
+    /// The drops counted since `earlier` (0 if the counters went back, e.g. a new namespace).
+    pub fn since(self, earlier: KernelUdpDrops) -> KernelUdpDrops {
+        KernelUdpDrops {
+            receive_buffer: self.receive_buffer.saturating_sub(earlier.receive_buffer),
+            send_buffer: self.send_buffer.saturating_sub(earlier.send_buffer),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -64,5 +136,54 @@ mod tests {
         big.set_read_timeout(Some(std::time::Duration::from_secs(5))).expect("timeout");
         let (n, from) = big.recv_from(&mut buf).expect("receive");
         assert_eq!((&buf[..n], from), (&b"OPTIONS"[..], plain.local_addr().expect("addr")));
+    }
+
+    #[test]
+    fn kernel_drop_counters_are_read_by_name_not_position() {
+        // Linux 6.x's layout, and an older one without the last columns and with another order:
+        // the reader must find RcvbufErrors by its name.
+        let snmp = "Ip: Forwarding DefaultTTL\nIp: 1 64\n\
+            Udp: InDatagrams NoPorts InErrors OutDatagrams RcvbufErrors SndbufErrors InCsumErrors IgnoredMulti MemErrors\n\
+            Udp: 189121602 74901963 30077909 294175673 30077905 7 0 0 0\n\
+            UdpLite: InDatagrams NoPorts InErrors OutDatagrams RcvbufErrors SndbufErrors\n\
+            UdpLite: 0 0 0 0 99 99\n";
+        assert_eq!(
+            KernelUdpDrops::parse_snmp(snmp),
+            Some(KernelUdpDrops { receive_buffer: 30_077_905, send_buffer: 7 })
+        );
+        let old = "Udp: InDatagrams SndbufErrors NoPorts RcvbufErrors\nUdp: 5 2 0 3\n";
+        assert_eq!(KernelUdpDrops::parse_snmp(old), Some(KernelUdpDrops { receive_buffer: 3, send_buffer: 2 }));
+        assert_eq!(KernelUdpDrops::parse_snmp("Udp: InDatagrams\nUdp: 5\n"), None, "no such counters");
+        let snmp6 = "Udp6InDatagrams                 \t22\nUdp6RcvbufErrors                \t4\n\
+            Udp6SndbufErrors                \t1\nUdpLite6RcvbufErrors            \t9\n";
+        assert_eq!(KernelUdpDrops::parse_snmp6(snmp6), Some(KernelUdpDrops { receive_buffer: 4, send_buffer: 1 }));
+        let later = KernelUdpDrops { receive_buffer: 10, send_buffer: 1 };
+        let earlier = KernelUdpDrops { receive_buffer: 4, send_buffer: 2 };
+        assert_eq!(later.since(earlier), KernelUdpDrops { receive_buffer: 6, send_buffer: 0 });
+        assert_eq!(granted_from_reported(4096), if cfg!(target_os = "linux") { 2048 } else { 4096 });
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_full_receive_buffer_shows_in_the_kernel_counters() {
+        // A socket with the smallest buffer, never read, and more datagrams than it can hold:
+        // the kernel must count the overflow. Other sockets on the machine may add drops of
+        // their own, so the check is "at least ours".
+        let before = KernelUdpDrops::read().expect("/proc/net/snmp is readable on Linux");
+        let sink = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::DGRAM, None).expect("socket");
+        sink.set_recv_buffer_size(1).expect("smallest buffer");
+        sink.bind(&"127.0.0.1:0".parse::<SocketAddr>().expect("addr").into()).expect("bind");
+        let to = sink.local_addr().expect("addr").as_socket().expect("inet");
+        let (granted, _) = buffer_sizes(&sink.try_clone().expect("clone").into()).expect("sizes");
+        let sender = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
+        let datagram = [0u8; 1200];
+        // Each datagram takes at least its length of the buffer, so this many cannot all fit.
+        let sent = granted / datagram.len() + 128;
+        for _ in 0..sent {
+            sender.send_to(&datagram, to).expect("loopback send");
+        }
+        let after = KernelUdpDrops::read().expect("readable");
+        let ours = after.since(before).receive_buffer;
+        assert!(ours >= 64, "sent {sent} datagrams into a {granted}-byte buffer; the kernel counted {ours} drops");
     }
 }

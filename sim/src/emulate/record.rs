@@ -98,6 +98,10 @@ pub struct Summary {
     pub retransmissions: u64,
     /// Seconds the callee ran.
     pub duration_s: f64,
+    /// The SIP socket's buffers and the kernel's UDP drops on this host while the callee ran
+    /// (absent where the system does not tell).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub socket: Option<reports::load::SocketFigures>,
     /// What each emulated agent did (`--agents-to`); absent without agents.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub agents: Vec<super::agents::AgentRecord>,
@@ -138,6 +142,9 @@ impl Summary {
             "sip: {} datagrams sent ({} retransmissions), {} received",
             self.sip_sent, self.retransmissions, self.sip_received
         )?;
+        if let Some(socket) = &self.socket {
+            writeln!(out, "{}", socket.describe())?;
+        }
         for a in &self.agents {
             writeln!(
                 out,

@@ -16,9 +16,11 @@ use dialer::sip::dialog::{Dialog, RequestSpec, ViaSpec, response_to};
 use dialer::sip::endpoint::UdpEndpoint;
 use dialer::sip::message::MessageExt;
 use dialer::sip::transaction::{Config, Event, Peer, TransactionKey};
+use dialer::sip::transport::KernelUdpDrops;
 use foldhash::{HashMap, HashMapExt};
 use rand::Rng;
 use rand_pcg::Pcg64Mcg;
+use reports::load::SocketFigures;
 use reports::load::{LoadReport, PerSecond};
 use rsip::{Method, Request, Response};
 use std::cmp::Reverse;
@@ -148,6 +150,15 @@ pub async fn run(config: LoadConfig, mut status: impl FnMut(&LoadStats, Duration
     let steady = (config.rate * linger_s * 2.0).ceil() as u64;
     ep.layer().reserve(steady.min(config.calls.map_or(u64::MAX, |c| c.saturating_mul(2))).min(1 << 21) as usize);
     let mut ua = Uac::new(&config, ep.local_addr());
+    let drops_at_start = KernelUdpDrops::read();
+    if let (Some(_), Ok((receive, send))) = (drops_at_start, ep.buffer_sizes()) {
+        *ua.stats.socket() = Some(SocketFigures {
+            asked_bytes: config.buffer_bytes as u64,
+            receive_buffer_bytes: receive as u64,
+            send_buffer_bytes: send as u64,
+            ..SocketFigures::default()
+        });
+    }
     let start = ep.start();
     if config.media {
         let local = ep.local_addr();
@@ -214,6 +225,7 @@ pub async fn run(config: LoadConfig, mut status: impl FnMut(&LoadStats, Duration
         if now >= next_status {
             ua.stats.tick(now - start);
             ua.sync_counters(&ep);
+            ua.sync_kernel_drops(drops_at_start);
             status(&ua.stats, now - start);
             next_status += Duration::from_secs(1);
         }
@@ -226,6 +238,7 @@ pub async fn run(config: LoadConfig, mut status: impl FnMut(&LoadStats, Duration
     ep.flush();
     ep.finish_trace()?;
     ua.sync_counters(&ep);
+    ua.sync_kernel_drops(drops_at_start);
     let elapsed = start.elapsed();
     let steady = started_all_at.map(|end| {
         let from = config.ramp.min(end - start);
@@ -284,6 +297,15 @@ impl<'c> Uac<'c> {
             digest: DigestClient::new(),
             sdp: sdp_offer(local, config.media),
             media: None,
+        }
+    }
+
+    /// Brings the report's host-wide drop counts up to now (once a second: one read of /proc).
+    fn sync_kernel_drops(&mut self, at_start: Option<KernelUdpDrops>) {
+        if let (Some(at_start), Some(now), Some(figures)) = (at_start, KernelUdpDrops::read(), self.stats.socket()) {
+            let drops = now.since(at_start);
+            figures.host_receive_buffer_drops = drops.receive_buffer;
+            figures.host_send_buffer_drops = drops.send_buffer;
         }
     }
 

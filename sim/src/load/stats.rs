@@ -171,6 +171,11 @@ impl LoadStats {
         &mut self.report.messages
     }
 
+    /// The socket's buffers and the kernel's drops so far, for the report.
+    pub fn socket(&mut self) -> &mut Option<reports::load::SocketFigures> {
+        &mut self.report.socket
+    }
+
     /// Calls in progress now.
     pub fn in_flight(&self) -> u64 {
         self.in_flight
