@@ -190,6 +190,7 @@ fn dialer_load_calls_sipp_uas_over_tcp() {
     assert_eq!(json["transport"], "tcp");
     assert_eq!(count(&json, "/calls/answered"), calls);
     assert_eq!(count(&json, "/retransmissions"), 0, "nothing is retransmitted over TCP");
+    assert!(json.get("socket").is_none_or(serde_json::Value::is_null), "no UDP socket figures over TCP: {json:#}");
     assert_answered(&uas.finish().unwrap(), calls);
 }
 

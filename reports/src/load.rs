@@ -47,8 +47,8 @@ pub struct LoadReport {
     pub messages: Messages,
     /// RTP figures, when `--media` was on.
     pub media: Option<Media>,
-    /// The generator's UDP socket and the kernel's drops while the run lasted (absent in files
-    /// written before it was added, and where the system does not tell).
+    /// The generator's UDP socket and the kernel's drops while the run lasted (absent over TCP,
+    /// in files written before it was added, and where the system does not tell).
     #[serde(default)]
     pub socket: Option<SocketFigures>,
 }

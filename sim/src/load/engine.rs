@@ -150,7 +150,9 @@ pub async fn run(config: LoadConfig, mut status: impl FnMut(&LoadStats, Duration
     let steady = (config.rate * linger_s * 2.0).ceil() as u64;
     ep.layer().reserve(steady.min(config.calls.map_or(u64::MAX, |c| c.saturating_mul(2))).min(1 << 21) as usize);
     let mut ua = Uac::new(&config, ep.local_addr());
-    let drops_at_start = KernelUdpDrops::read();
+    // Over UDP, the socket's buffers and the kernel's drops explain retransmissions; over TCP
+    // the kernel retransmits by itself and the UDP socket carries nothing.
+    let drops_at_start = if config.tcp { None } else { KernelUdpDrops::read() };
     if let (Some(_), Ok((receive, send))) = (drops_at_start, ep.buffer_sizes()) {
         *ua.stats.socket() = Some(SocketFigures {
             asked_bytes: config.buffer_bytes as u64,
