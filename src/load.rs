@@ -198,7 +198,8 @@ impl Args {
     pub fn exec(self) -> anyhow::Result<bool> {
         let config = self.config()?;
         // Below a thousand calls a second the kernel's default buffers keep up; above, say so.
-        if let Some(cap) = receive_buffer_cap()
+        if !config.tcp
+            && let Some(cap) = receive_buffer_cap()
             && cap < self.socket_buffer
             && self.rate >= 1000.0
         {
