@@ -4,7 +4,7 @@ use anyhow::{Context, bail};
 use dialer::sip::auth::Credentials;
 use dialer::sip::message::parse_uri;
 use dialer::sip::transaction::Config;
-use dialer::sip::transport::{DEFAULT_BUFFER_BYTES, receive_buffer_cap};
+use dialer::sip::transport::{DEFAULT_BUFFER_BYTES, MAX_BUFFER_BYTES, buffer_caps};
 use reports::load::{LoadReport, load_plots, write_per_second};
 use sim::dist::Dist;
 use sim::load::engine::{LoadConfig, run};
@@ -103,11 +103,17 @@ pub struct Args {
 
 use crate::flag_duration as duration;
 
-/// `--socket-buffer` must hold at least one datagram of the largest size; less is a typo.
+/// `--socket-buffer` must hold at least one datagram of the largest size (less is a typo), and
+/// fit the socket option's C `int` (more would wrap to the kernel's minimum).
 pub(crate) fn check_socket_buffer(bytes: usize) -> anyhow::Result<()> {
     if bytes < 65_536 {
         bail!(
             "--socket-buffer {bytes} is too small to hold one large datagram (fix: give at least 65536, e.g. 4194304)"
+        );
+    }
+    if bytes > MAX_BUFFER_BYTES {
+        bail!(
+            "--socket-buffer {bytes} is more than a socket can be asked for (fix: give at most {MAX_BUFFER_BYTES}, e.g. 33554432)"
         );
     }
     Ok(())
@@ -197,17 +203,21 @@ impl Args {
     /// Runs the test; `Ok(true)` when no call failed or timed out.
     pub fn exec(self) -> anyhow::Result<bool> {
         let config = self.config()?;
-        // Below a thousand calls a second the kernel's default buffers keep up; above, say so.
+        // Below a thousand calls a second small buffers keep up; from there on, say when the
+        // kernel will grant less than asked. (Where the caps cannot be read, e.g. in a container
+        // on an older kernel, the report's `socket buffers` line still says what was granted.)
         if !config.tcp
-            && let Some(cap) = receive_buffer_cap()
-            && cap < self.socket_buffer
             && self.rate >= 1000.0
+            && let Some((rmem, wmem)) = buffer_caps()
+            && rmem.min(wmem) < self.socket_buffer
         {
+            let asked = self.socket_buffer;
+            let default = if asked == DEFAULT_BUFFER_BYTES { " (the default)" } else { "" };
             eprintln!(
-                "dialer load: --socket-buffer {} is above the kernel's cap net.core.rmem_max = {cap}; the socket gets {cap}. \
-                 Over a few thousand calls/s a small buffer drops datagrams and every drop is a retransmission \
-                 (fix: sudo sysctl -w net.core.rmem_max={} net.core.wmem_max={})",
-                self.socket_buffer, self.socket_buffer, self.socket_buffer
+                "dialer load: --socket-buffer {asked}{default} is above the kernel's caps (net.core.rmem_max = {rmem}, \
+                 wmem_max = {wmem}), which it grants instead. At 1000 calls/s and more a small buffer overflows whenever \
+                 a process falls behind, and every datagram dropped is a retransmission (fix: sysctl -w \
+                 net.core.rmem_max={asked} net.core.wmem_max={asked}, as root, here and where the far end runs)"
             );
         }
         if let Some(dir) = &self.out {
@@ -301,10 +311,12 @@ fn write_report(out: &mut impl Write, r: &LoadReport) -> std::io::Result<()> {
     if let Some(s) = &r.socket {
         writeln!(out, "{}", s.describe())?;
         if s.host_receive_buffer_drops > 0 && r.retransmissions > 0 {
+            let rtp = if r.media.is_some() { " (with --media, RTP's drops count too)" } else { "" };
             writeln!(
                 out,
-                "  those drops are the likely cause of the retransmissions: a process fell behind and its socket buffer overflowed \
-                 (fix: a larger --socket-buffer here and at the far end, with net.core.rmem_max raised to match, or a lower --rate)"
+                "  those drops are the likely cause of the retransmissions{rtp}: a process fell behind and its socket buffer \
+                 overflowed (fix: a larger --socket-buffer here and at the far end, with net.core.rmem_max raised to match, \
+                 or a lower --rate)"
             )?;
         }
     }

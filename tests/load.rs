@@ -95,25 +95,32 @@ fn the_report_gives_the_granted_socket_buffers_and_the_hosts_udp_drops() {
     // The callee says the same of its own socket, asked for the default 4 MiB.
     assert!(
         callee_summary.contains("socket buffers: ")
-            && callee_summary.contains("(4 MiB asked); UDP drops on this host: "),
+            && callee_summary.contains("(4 MiB asked); on this host during the run: "),
         "{callee_summary}"
     );
     assert_eq!(count(&report, "/socket/asked_bytes"), 131_072, "{report}");
     // Linux grants the request up to net.core.rmem_max (wmem_max for sending); the report gives
     // the granted size in the same units as the request, so it is exactly the smaller of the two.
-    let cap = |name: &str| -> u64 {
-        std::fs::read_to_string(format!("/proc/sys/net/core/{name}")).unwrap().trim().parse().unwrap()
+    // Kernels before 6.11 hide the caps inside a container's network namespace: then only "no
+    // more than asked" can be checked.
+    let cap = |name: &str| -> Option<u64> {
+        std::fs::read_to_string(format!("/proc/sys/net/core/{name}")).ok()?.trim().parse().ok()
     };
-    assert_eq!(count(&report, "/socket/receive_buffer_bytes"), 131_072.min(cap("rmem_max")), "{report}");
-    assert_eq!(count(&report, "/socket/send_buffer_bytes"), 131_072.min(cap("wmem_max")), "{report}");
-    if cap("rmem_max") < 1 << 30 {
-        assert!(err.contains("net.core.rmem_max") && err.contains("fix: sudo sysctl -w"), "{err}");
+    let (receive, send) = (count(&report, "/socket/receive_buffer_bytes"), count(&report, "/socket/send_buffer_bytes"));
+    match (cap("rmem_max"), cap("wmem_max")) {
+        (Some(rmem), Some(wmem)) => {
+            assert_eq!((receive, send), (131_072.min(rmem), 131_072.min(wmem)), "{report}");
+            if rmem.min(wmem) < 1 << 30 {
+                assert!(err.contains("net.core.rmem_max = ") && err.contains("fix: sysctl -w"), "{err}");
+            }
+        }
+        _ => assert!((1..=131_072).contains(&receive) && (1..=131_072).contains(&send), "{report}"),
     }
     assert!(big.status.success(), "{err}");
     // The drops are host-wide (other tests' sockets count too), so only their presence is ours
     // to check here; the transport's own test makes the kernel count drops and reads them.
     count(&report, "/socket/host_receive_buffer_drops");
-    count(&report, "/socket/host_send_buffer_drops");
+    count(&report, "/socket/host_send_buffer_errors");
 }
 
 #[test]
@@ -128,6 +135,7 @@ fn bad_input_is_refused_with_the_fix_and_nothing_runs() {
         (vec!["sip:x@127.0.0.1:9", "--calls", "1", "--auth", "nocolon"], "USER:PASSWORD"),
         (vec!["sip:x@127.0.0.1:9", "--calls", "1", "--transport", "sctp"], "udp or tcp"),
         (vec!["sip:x@127.0.0.1:9", "--calls", "1", "--socket-buffer", "100"], "--socket-buffer 100"),
+        (vec!["sip:x@127.0.0.1:9", "--calls", "1", "--socket-buffer", "4294967296"], "at most 2147483647"),
         (vec!["not a uri", "--calls", "1"], "sip:user@host:port"),
         (vec!["sip:x@127.0.0.1:9", "--calls", "1", "--numbers", bad_numbers.to_str().unwrap()], "bad.csv:1"),
     ] {

@@ -47,41 +47,47 @@ pub struct LoadReport {
     pub messages: Messages,
     /// RTP figures, when `--media` was on.
     pub media: Option<Media>,
-    /// The generator's UDP socket and the kernel's drops while the run lasted (absent over TCP,
-    /// in files written before it was added, and where the system does not tell).
+    /// The generator's UDP socket and the kernel's drops while the run lasted: `null` over TCP
+    /// and where the system does not tell; absent in files written before it was added.
     #[serde(default)]
     pub socket: Option<SocketFigures>,
 }
 
 /// The UDP socket's buffers and the kernel's drops: with a busy generator or server, datagrams
 /// dropped at a full receive buffer are the usual cause of retransmissions on loopback.
+///
+/// The kernel's counts are for the whole network namespace, which is the whole host unless the
+/// program runs in a container: the far end's drops count too when it runs on the same machine,
+/// and so do other programs', RTP's included (`--media`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct SocketFigures {
     /// Receive buffer asked for (`--socket-buffer`), bytes.
     pub asked_bytes: u64,
-    /// Receive buffer the kernel granted, bytes (at most `net.core.rmem_max` unless privileged).
+    /// Receive buffer the kernel granted, bytes (at most `net.core.rmem_max`, for root too).
     pub receive_buffer_bytes: u64,
     /// Send buffer the kernel granted, bytes (at most `net.core.wmem_max`).
     pub send_buffer_bytes: u64,
     /// UDP datagrams the kernel dropped at a full receive buffer during the run
-    /// (`RcvbufErrors`, IPv4 and IPv6). Counted for the whole host (network namespace): the far
-    /// end's drops count too when it runs on the same machine, and so do other programs'.
+    /// (`RcvbufErrors`, IPv4 and IPv6), host-wide.
     pub host_receive_buffer_drops: u64,
-    /// UDP datagrams the kernel could not send for a full send buffer (`SndbufErrors`), host-wide.
-    pub host_send_buffer_drops: u64,
+    /// UDP sends the kernel refused at a full send buffer during the run (`SndbufErrors`),
+    /// host-wide. A non-blocking socket's `EAGAIN` counts too, and our endpoints queue and retry
+    /// those: a count here is a sign of pressure, not of lost messages.
+    pub host_send_buffer_errors: u64,
 }
 
 impl SocketFigures {
-    /// One line for a report: `socket buffers: 4 MiB receive, 4 MiB send (4 MiB asked); UDP
-    /// drops on this host: 0 at full receive buffers, 0 at full send buffers`.
+    /// One line for a report: `socket buffers: 4 MiB receive, 4 MiB send (4 MiB asked); on this
+    /// host during the run: 0 UDP datagrams dropped at full receive buffers, 0 sends refused at
+    /// full send buffers`.
     pub fn describe(&self) -> String {
         format!(
-            "socket buffers: {} receive, {} send ({} asked); UDP drops on this host: {} at full receive buffers, {} at full send buffers",
+            "socket buffers: {} receive, {} send ({} asked); on this host during the run: {} UDP datagrams dropped at full receive buffers, {} sends refused at full send buffers",
             size(self.receive_buffer_bytes),
             size(self.send_buffer_bytes),
             size(self.asked_bytes),
             self.host_receive_buffer_drops,
-            self.host_send_buffer_drops
+            self.host_send_buffer_errors
         )
     }
 }
@@ -380,12 +386,12 @@ mod tests {
             receive_buffer_bytes: 212_992,
             send_buffer_bytes: 1000,
             host_receive_buffer_drops: 12,
-            host_send_buffer_drops: 0,
+            host_send_buffer_errors: 0,
         };
         assert_eq!(
             figures.describe(),
-            "socket buffers: 208 KiB receive, 1000 B send (32 MiB asked); \
-             UDP drops on this host: 12 at full receive buffers, 0 at full send buffers"
+            "socket buffers: 208 KiB receive, 1000 B send (32 MiB asked); on this host during the run: \
+             12 UDP datagrams dropped at full receive buffers, 0 sends refused at full send buffers"
         );
     }
 

@@ -16,7 +16,7 @@ use dialer::sip::dialog::{Dialog, ViaSpec};
 use dialer::sip::endpoint::UdpEndpoint;
 use dialer::sip::message::{MessageExt, response_to};
 use dialer::sip::transaction::{Config, Event, Peer, Timer, TransactionKey};
-use dialer::sip::transport::{KernelUdpDrops, bind_udp};
+use dialer::sip::transport::{KernelUdpCounters, bind_udp};
 use foldhash::{HashMap, HashMapExt};
 use rand::RngExt;
 use reports::Time;
@@ -127,7 +127,7 @@ pub async fn run<W: Write>(
         ep.set_trace(Box::new(io::BufWriter::new(file)));
     }
     ready(Bound { sip: ep.local_addr(), rtp: rtp_local });
-    let drops_at_start = KernelUdpDrops::read();
+    let drops_at_start = KernelUdpCounters::read();
     let start = ep.start();
     let mut uas = Uas::new(&config, ep.local_addr(), rtp_local, start, records);
     tokio::pin!(shutdown);
@@ -183,15 +183,15 @@ pub async fn run<W: Write>(
     summary.retransmissions = c.retransmissions;
     summary.duration_s = start.elapsed().as_secs_f64();
     if let (Some(at_start), Some(now), Ok((receive, send))) =
-        (drops_at_start, KernelUdpDrops::read(), ep.buffer_sizes())
+        (drops_at_start, KernelUdpCounters::read(), ep.buffer_sizes())
     {
         let drops = now.since(at_start);
         summary.socket = Some(SocketFigures {
             asked_bytes: config.buffer_bytes as u64,
             receive_buffer_bytes: receive as u64,
             send_buffer_bytes: send as u64,
-            host_receive_buffer_drops: drops.receive_buffer,
-            host_send_buffer_drops: drops.send_buffer,
+            host_receive_buffer_drops: drops.receive_buffer_drops,
+            host_send_buffer_errors: drops.send_buffer_errors,
         });
     }
     if let Some(mut w) = uas.records {

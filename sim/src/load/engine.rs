@@ -16,7 +16,7 @@ use dialer::sip::dialog::{Dialog, RequestSpec, ViaSpec, response_to};
 use dialer::sip::endpoint::UdpEndpoint;
 use dialer::sip::message::MessageExt;
 use dialer::sip::transaction::{Config, Event, Peer, TransactionKey};
-use dialer::sip::transport::KernelUdpDrops;
+use dialer::sip::transport::KernelUdpCounters;
 use foldhash::{HashMap, HashMapExt};
 use rand::Rng;
 use rand_pcg::Pcg64Mcg;
@@ -152,7 +152,7 @@ pub async fn run(config: LoadConfig, mut status: impl FnMut(&LoadStats, Duration
     let mut ua = Uac::new(&config, ep.local_addr());
     // Over UDP, the socket's buffers and the kernel's drops explain retransmissions; over TCP
     // the kernel retransmits by itself and the UDP socket carries nothing.
-    let drops_at_start = if config.tcp { None } else { KernelUdpDrops::read() };
+    let drops_at_start = if config.tcp { None } else { KernelUdpCounters::read() };
     if let (Some(_), Ok((receive, send))) = (drops_at_start, ep.buffer_sizes()) {
         *ua.stats.socket() = Some(SocketFigures {
             asked_bytes: config.buffer_bytes as u64,
@@ -303,11 +303,11 @@ impl<'c> Uac<'c> {
     }
 
     /// Brings the report's host-wide drop counts up to now (once a second: one read of /proc).
-    fn sync_kernel_drops(&mut self, at_start: Option<KernelUdpDrops>) {
-        if let (Some(at_start), Some(now), Some(figures)) = (at_start, KernelUdpDrops::read(), self.stats.socket()) {
+    fn sync_kernel_drops(&mut self, at_start: Option<KernelUdpCounters>) {
+        if let (Some(at_start), Some(now), Some(figures)) = (at_start, KernelUdpCounters::read(), self.stats.socket()) {
             let drops = now.since(at_start);
-            figures.host_receive_buffer_drops = drops.receive_buffer;
-            figures.host_send_buffer_drops = drops.send_buffer;
+            figures.host_receive_buffer_drops = drops.receive_buffer_drops;
+            figures.host_send_buffer_errors = drops.send_buffer_errors;
         }
     }
 
