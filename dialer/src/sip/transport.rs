@@ -13,7 +13,6 @@ pub const MAX_DATAGRAM: usize = 65_507;
 
 /// Socket buffer size asked for by default (4 MiB, SIPp's `-buff_size 4194304`); the kernel caps
 /// it at `net.core.rmem_max` / `wmem_max` (for root too: only `SO_RCVBUFFORCE` passes the cap).
-/// The largest a request may be: the socket option is a C `int`.
 pub const DEFAULT_BUFFER_BYTES: usize = 4 * 1024 * 1024;
 
 /// The largest buffer a request may ask for: `SO_RCVBUF` takes a C `int`, and larger values
