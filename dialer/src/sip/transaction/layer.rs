@@ -725,7 +725,6 @@ impl TransactionLayer {
     }
 }
 
-/// SplitMix64: a tiny, good 64-bit mixer for the seeded tokens.
 /// `n` as 16 lower-case hex digits into `out` (what `{:016x}` writes, without the formatter:
 /// a branch and a tag or Call-ID for every call).
 fn hex16(n: u64, out: &mut [u8]) {
@@ -735,6 +734,7 @@ fn hex16(n: u64, out: &mut [u8]) {
     }
 }
 
+/// SplitMix64: a tiny, good 64-bit mixer for the seeded tokens.
 fn splitmix64(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
