@@ -28,8 +28,9 @@
 use super::message::{self, ParseError};
 use super::mmsg::{RecvBatch, send_batch};
 use super::transaction::{Config, Event, Input, Output, Peer, TransactionLayer, Transmit};
-use super::transport::{MAX_DATAGRAM, bind_udp, granted_from_reported};
+use super::transport::{KernelUdpCounters, MAX_DATAGRAM, bind_udp, buffer_sizes};
 use crate::core::Time;
+use reports::load::SocketFigures;
 use std::collections::VecDeque;
 use std::io::{self, Write};
 use std::net::SocketAddr;
@@ -74,6 +75,8 @@ pub struct UdpEndpoint {
     tcp: Tcp,
     /// Datagrams longer than this are counted oversized and dropped unread.
     max_message: usize,
+    /// The socket buffer asked of the kernel at bind (it may grant less).
+    asked_buffer: usize,
 }
 
 /// The TCP side: a listener (servers), one task per connection that frames what it reads by
@@ -117,6 +120,7 @@ impl UdpEndpoint {
             tag_seq: 0,
             tcp: Tcp::new(),
             max_message: MAX_DATAGRAM,
+            asked_buffer: buffer_bytes,
         })
     }
 
@@ -183,11 +187,18 @@ impl UdpEndpoint {
         self.counters
     }
 
-    /// The receive and send buffers the kernel granted the UDP socket, comparable with what was
-    /// asked ([`granted_from_reported`]).
-    pub fn buffer_sizes(&self) -> io::Result<(usize, usize)> {
-        let s = socket2::SockRef::from(&self.socket);
-        Ok((granted_from_reported(s.recv_buffer_size()?), granted_from_reported(s.send_buffer_size()?)))
+    /// For a report: the buffers asked for and granted, and the kernel's UDP counters since
+    /// `since` (read when the run began). `None` if the socket cannot say.
+    pub fn socket_figures(&self, since: KernelUdpCounters) -> Option<SocketFigures> {
+        let (receive, send) = buffer_sizes(&self.socket).ok()?;
+        let counted = KernelUdpCounters::read()?.since(since);
+        Some(SocketFigures {
+            asked_bytes: self.asked_buffer as u64,
+            receive_buffer_bytes: receive as u64,
+            send_buffer_bytes: send as u64,
+            host_receive_buffer_drops: counted.receive_buffer_drops,
+            host_send_buffer_errors: counted.send_buffer_errors,
+        })
     }
 
     /// Waits until a datagram can be read, a transaction timer is due, or `deadline` comes,

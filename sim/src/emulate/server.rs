@@ -20,7 +20,6 @@ use dialer::sip::transport::{KernelUdpCounters, bind_udp};
 use foldhash::{HashMap, HashMapExt};
 use rand::RngExt;
 use reports::Time;
-use reports::load::SocketFigures;
 use rsip::headers::{Contact, ContentType, UntypedHeader};
 use rsip::{Method, Request, Response};
 use std::cmp::Reverse;
@@ -127,7 +126,7 @@ pub async fn run<W: Write>(
         ep.set_trace(Box::new(io::BufWriter::new(file)));
     }
     ready(Bound { sip: ep.local_addr(), rtp: rtp_local });
-    let drops_at_start = KernelUdpCounters::read();
+    let counters_at_start = KernelUdpCounters::read();
     let start = ep.start();
     let mut uas = Uas::new(&config, ep.local_addr(), rtp_local, start, records);
     tokio::pin!(shutdown);
@@ -182,18 +181,7 @@ pub async fn run<W: Write>(
     summary.sip_received = c.received;
     summary.retransmissions = c.retransmissions;
     summary.duration_s = start.elapsed().as_secs_f64();
-    if let (Some(at_start), Some(now), Ok((receive, send))) =
-        (drops_at_start, KernelUdpCounters::read(), ep.buffer_sizes())
-    {
-        let drops = now.since(at_start);
-        summary.socket = Some(SocketFigures {
-            asked_bytes: config.buffer_bytes as u64,
-            receive_buffer_bytes: receive as u64,
-            send_buffer_bytes: send as u64,
-            host_receive_buffer_drops: drops.receive_buffer_drops,
-            host_send_buffer_errors: drops.send_buffer_errors,
-        });
-    }
+    summary.socket = counters_at_start.and_then(|c| ep.socket_figures(c));
     if let Some(mut w) = uas.records {
         w.flush().map_err(|e| CalleeError::Record(e.into()))?;
     }

@@ -20,7 +20,6 @@ use dialer::sip::transport::KernelUdpCounters;
 use foldhash::{HashMap, HashMapExt};
 use rand::Rng;
 use rand_pcg::Pcg64Mcg;
-use reports::load::SocketFigures;
 use reports::load::{LoadReport, PerSecond};
 use rsip::{Method, Request, Response};
 use std::cmp::Reverse;
@@ -152,15 +151,7 @@ pub async fn run(config: LoadConfig, mut status: impl FnMut(&LoadStats, Duration
     let mut ua = Uac::new(&config, ep.local_addr());
     // Over UDP, the socket's buffers and the kernel's drops explain retransmissions; over TCP
     // the kernel retransmits by itself and the UDP socket carries nothing.
-    let drops_at_start = if config.tcp { None } else { KernelUdpCounters::read() };
-    if let (Some(_), Ok((receive, send))) = (drops_at_start, ep.buffer_sizes()) {
-        *ua.stats.socket() = Some(SocketFigures {
-            asked_bytes: config.buffer_bytes as u64,
-            receive_buffer_bytes: receive as u64,
-            send_buffer_bytes: send as u64,
-            ..SocketFigures::default()
-        });
-    }
+    let counters_at_start = if config.tcp { None } else { KernelUdpCounters::read() };
     let start = ep.start();
     if config.media {
         let local = ep.local_addr();
@@ -226,8 +217,7 @@ pub async fn run(config: LoadConfig, mut status: impl FnMut(&LoadStats, Duration
         ep.flush();
         if now >= next_status {
             ua.stats.tick(now - start);
-            ua.sync_counters(&ep);
-            ua.sync_kernel_drops(drops_at_start);
+            ua.sync_counters(&ep, counters_at_start);
             status(&ua.stats, now - start);
             next_status += Duration::from_secs(1);
         }
@@ -239,8 +229,7 @@ pub async fn run(config: LoadConfig, mut status: impl FnMut(&LoadStats, Duration
     }
     ep.flush();
     ep.finish_trace()?;
-    ua.sync_counters(&ep);
-    ua.sync_kernel_drops(drops_at_start);
+    ua.sync_counters(&ep, counters_at_start);
     let elapsed = start.elapsed();
     let steady = started_all_at.map(|end| {
         let from = config.ramp.min(end - start);
@@ -302,16 +291,10 @@ impl<'c> Uac<'c> {
         }
     }
 
-    /// Brings the report's host-wide drop counts up to now (once a second: one read of /proc).
-    fn sync_kernel_drops(&mut self, at_start: Option<KernelUdpCounters>) {
-        if let (Some(at_start), Some(now), Some(figures)) = (at_start, KernelUdpCounters::read(), self.stats.socket()) {
-            let drops = now.since(at_start);
-            figures.host_receive_buffer_drops = drops.receive_buffer_drops;
-            figures.host_send_buffer_errors = drops.send_buffer_errors;
-        }
-    }
-
-    fn sync_counters(&mut self, ep: &UdpEndpoint) {
+    /// Brings the report's transport counts up to now, and the socket's figures with the
+    /// kernel's counters since `counters_at_start` (once a second: one read of /proc).
+    fn sync_counters(&mut self, ep: &UdpEndpoint, counters_at_start: Option<KernelUdpCounters>) {
+        *self.stats.socket() = counters_at_start.and_then(|c| ep.socket_figures(c));
         let c = ep.counters();
         let m = self.stats.messages();
         m.sent = c.sent;
